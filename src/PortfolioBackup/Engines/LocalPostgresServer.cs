@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CliWrap;
+using Npgsql;
+using PortfolioBackup.Tools;
+
+namespace PortfolioBackup.Engines;
+
+/// <summary>
+/// A temporary PostgreSQL cluster made with local binaries (initdb + postgres on a random loopback port and a
+/// private socket folder), removed with all its files when disposed.
+/// </summary>
+public sealed class LocalPostgresServer : IAsyncDisposable
+{
+    private static readonly IReadOnlyDictionary<string, string> RestoreTuning = new Dictionary<string, string>
+    {
+        ["fsync"] = "off",
+        ["full_page_writes"] = "off",
+        ["synchronous_commit"] = "off",
+        ["wal_level"] = "minimal",
+        ["max_wal_senders"] = "0",
+        ["autovacuum"] = "off",
+    };
+
+    private readonly CancellationTokenSource _kill = new();
+    private readonly StringBuilder _log;
+    private readonly Task<CommandResult> _process;
+    private readonly LocalServerOptions _options;
+    private int _disposed;
+
+    private LocalPostgresServer(LocalServerOptions options, PgBinaries binaries, string rootDirectory, int port, StringBuilder log, Task<CommandResult> process, CancellationTokenSource kill)
+    {
+        _options = options;
+        Binaries = binaries;
+        RootDirectory = rootDirectory;
+        Port = port;
+        _log = log;
+        _process = process;
+        _kill = kill;
+    }
+
+    /// <summary>The programs the server runs on (initdb, postgres, pg_restore, ...).</summary>
+    public PgBinaries Binaries { get; }
+
+    /// <summary>The folder holding the data directory and the socket; deleted on dispose.</summary>
+    public string RootDirectory { get; }
+
+    /// <summary>The data directory.</summary>
+    public string DataDirectory => Path.Combine(RootDirectory, "data");
+
+    /// <summary>The folder of the server's unix socket.</summary>
+    public string SocketDirectory => Path.Combine(RootDirectory, "socket");
+
+    /// <summary>The loopback address the server listens on.</summary>
+    public string Host => "127.0.0.1";
+
+    /// <summary>The TCP port the server listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>The superuser's name.</summary>
+    public string Superuser => _options.Superuser;
+
+    /// <summary>The superuser's password, or null when connections are trusted.</summary>
+    public string? Password => _options.SuperuserPassword;
+
+    /// <summary>The server's version as <c>server_version</c> reports it, e.g. <c>15.18</c>.</summary>
+    public string ServerVersion { get; private set; } = string.Empty;
+
+    /// <summary>The server's log so far (its stderr).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Creates the cluster, starts the server and waits until it accepts connections.</summary>
+    public static async Task<LocalPostgresServer> StartAsync(LocalServerOptions options, CancellationToken cancellationToken = default)
+    {
+        var binaries = PgBinaries.Discover(options.MajorVersion);
+        var parent = options.ParentDirectory ?? Path.GetTempPath();
+        var root = Path.Combine(parent, $"portfolio-pg-{Guid.NewGuid():N}"[..24]);
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "socket"));
+            await InitClusterAsync(options, binaries, root, cancellationToken);
+            return await LaunchAsync(options, binaries, root, cancellationToken);
+        }
+        catch
+        {
+            TryDelete(root);
+            throw;
+        }
+    }
+
+    /// <summary>A connection string for one database on this server (TCP, loopback).</summary>
+    public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
+    {
+        Host = Host,
+        Port = Port,
+        Username = Superuser,
+        Password = Password,
+        Database = database,
+        Pooling = false,
+        Timeout = 15,
+        CommandTimeout = 0,
+    }.ConnectionString;
+
+    /// <summary>Opens a connection to one database on this server.</summary>
+    public async Task<NpgsqlConnection> OpenConnectionAsync(string database = "postgres", CancellationToken cancellationToken = default)
+    {
+        var connection = new NpgsqlConnection(ConnectionString(database));
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>The libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD) that points a client program at this server.</summary>
+    public IReadOnlyDictionary<string, string?> ClientEnvironment(string database = "postgres") => new Dictionary<string, string?>
+    {
+        ["PGHOST"] = Host,
+        ["PGPORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["PGUSER"] = Superuser,
+        ["PGPASSWORD"] = Password,
+        ["PGDATABASE"] = database,
+    };
+
+    /// <summary>Stops the server (immediate shutdown: its data is throwaway) and waits for the process to end.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_process.IsCompleted)
+        {
+            return;
+        }
+
+        var stop = new ToolInvocation(Binaries.PathOf("pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"])
+        {
+            RunAsUser = _options.ServerOsUser,
+            WorkingDirectory = RootDirectory,
+        };
+        try
+        {
+            await ToolRunner.RunAsync(stop, cancellationToken);
+            await _process.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or ToolFailedException or OperationCanceledException)
+        {
+            await _kill.CancelAsync();
+        }
+        finally
+        {
+            // The task ends with an OperationCanceledException after a forced kill; either way the process is gone.
+            try
+            {
+                await _process;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Stops the server and deletes every file of the cluster.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _kill.Dispose();
+            TryDelete(RootDirectory);
+        }
+    }
+
+    private static async Task InitClusterAsync(LocalServerOptions options, PgBinaries binaries, string root, CancellationToken cancellationToken)
+    {
+        var pwFile = Path.Combine(root, "pwfile");
+        var arguments = new List<string>
+        {
+            "-D", Path.Combine(root, "data"), "-U", options.Superuser, "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
+            "--auth-local=trust",
+        };
+        if (options.SuperuserPassword is { } password)
+        {
+            await File.WriteAllTextAsync(pwFile, password + "\n", cancellationToken);
+            File.SetUnixFileMode(pwFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            arguments.AddRange(["--auth-host=scram-sha-256", $"--pwfile={pwFile}"]);
+        }
+        else
+        {
+            arguments.Add("--auth-host=trust");
+        }
+
+        if (OperatingSystemIdentity.IsRoot)
+        {
+            await ToolRunner.RunCheckedAsync(new ToolInvocation("chown", ["-R", $"{options.ServerOsUser}:", root]), cancellationToken);
+        }
+
+        var initdb = new ToolInvocation(binaries.PathOf("initdb"), arguments)
+        {
+            RunAsUser = options.ServerOsUser,
+            WorkingDirectory = root,
+            Secrets = options.SuperuserPassword is null ? [] : [options.SuperuserPassword],
+        };
+        try
+        {
+            await ToolRunner.RunCheckedAsync(initdb, cancellationToken);
+        }
+        catch (ToolFailedException ex)
+        {
+            throw new ServerStartException($"initdb could not create a throwaway cluster in {root}: {ex.StandardErrorTail}", ex);
+        }
+        finally
+        {
+            File.Delete(pwFile);
+        }
+    }
+
+    private static async Task<LocalPostgresServer> LaunchAsync(LocalServerOptions options, PgBinaries binaries, string root, CancellationToken cancellationToken)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreeLoopbackPort();
+            var settings = new Dictionary<string, string>(options.TunedForRestore ? RestoreTuning : new Dictionary<string, string>())
+            {
+                ["listen_addresses"] = "127.0.0.1",
+                ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["unix_socket_directories"] = Path.Combine(root, "socket"),
+                ["logging_collector"] = "off",
+            };
+            foreach (var (name, value) in options.Settings)
+            {
+                settings[name] = value;
+            }
+
+            var arguments = new List<string> { "-D", Path.Combine(root, "data") };
+            foreach (var (name, value) in settings)
+            {
+                arguments.AddRange(["-c", $"{name}={value}"]);
+            }
+
+            var (path, args) = options.ServerOsUser is { } user && OperatingSystemIdentity.IsRoot
+                ? ("setpriv", (IReadOnlyList<string>)["--reuid", user, "--regid", user, "--init-groups", "--", binaries.PathOf("postgres"), .. arguments])
+                : (binaries.PathOf("postgres"), arguments);
+            var log = new StringBuilder();
+            var kill = new CancellationTokenSource();
+            var process = Cli.Wrap(path)
+                .WithArguments(args)
+                .WithWorkingDirectory(root)
+                .WithValidation(CommandResultValidation.None)
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
+                {
+                    lock (log)
+                    {
+                        if (log.Length < 1024 * 1024)
+                        {
+                            log.AppendLine(line);
+                        }
+                    }
+                }))
+                .ExecuteAsync(kill.Token)
+                .Task;
+            var server = new LocalPostgresServer(options, binaries, root, port, log, process, kill);
+            try
+            {
+                await server.WaitUntilReadyAsync(cancellationToken);
+                return server;
+            }
+            catch (ServerStartException) when (attempt < attempts && server.Log.Contains("could not bind", StringComparison.Ordinal))
+            {
+                // Another process took the port between probing and binding: try a new one.
+                await server.StopAsync(CancellationToken.None);
+            }
+            catch
+            {
+                await server.StopAsync(CancellationToken.None);
+                kill.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        Exception? last = null;
+        while (watch.Elapsed < _options.StartTimeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.IsCompleted)
+            {
+                throw new ServerStartException($"PostgreSQL {Binaries.MajorVersion} exited while starting. Server log:{Environment.NewLine}{ToolRunner.Tail(Log)}");
+            }
+
+            try
+            {
+                await using var connection = await OpenConnectionAsync("postgres", cancellationToken);
+                ServerVersion = connection.PostgreSqlVersion.ToString();
+                await using var command = new NpgsqlCommand("SHOW server_version", connection);
+                ServerVersion = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or SocketException or IOException)
+            {
+                last = ex;
+                await Task.Delay(25, cancellationToken);
+            }
+        }
+
+        throw new ServerStartException(
+            $"PostgreSQL {Binaries.MajorVersion} did not accept connections within {_options.StartTimeout.TotalSeconds:0} s. Server log:{Environment.NewLine}{ToolRunner.Tail(Log)}",
+            last);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Leftovers in the temp folder are harmless; failing a verification over them would not be.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

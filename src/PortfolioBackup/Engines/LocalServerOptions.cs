@@ -1,0 +1,29 @@
+namespace PortfolioBackup.Engines;
+
+/// <summary>How to start a throwaway PostgreSQL server from local binaries.</summary>
+public sealed record LocalServerOptions
+{
+    /// <summary>The PostgreSQL major version wanted; the newest installed one when null.</summary>
+    public int? MajorVersion { get; init; }
+
+    /// <summary>The superuser's name.</summary>
+    public string Superuser { get; init; } = "postgres";
+
+    /// <summary>When set, TCP connections need this password (scram-sha-256); when null, every connection is trusted.</summary>
+    public string? SuperuserPassword { get; init; }
+
+    /// <summary>Durability off (fsync, full_page_writes, synchronous_commit, WAL minimal, autovacuum): right for a server that is thrown away.</summary>
+    public bool TunedForRestore { get; init; } = true;
+
+    /// <summary>Folder under which the cluster's directory is made; the system temp folder when null.</summary>
+    public string? ParentDirectory { get; init; }
+
+    /// <summary>The OS account that runs initdb and postgres when this process is root.</summary>
+    public string ServerOsUser { get; init; } = "postgres";
+
+    /// <summary>How long to wait for the server to accept connections.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Extra server settings passed as <c>-c name=value</c>.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+}
