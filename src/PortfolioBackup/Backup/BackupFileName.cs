@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace PortfolioBackup.Backup;
+
+/// <summary>The naming contract of backup files: <c>backup_YYYYMMDD_HHMMSS.dump</c> (UTC), manifests beside them as <c>….dump.manifest.json</c>.</summary>
+public static partial class BackupFileName
+{
+    /// <summary>The prefix of regular backups.</summary>
+    public const string BackupPrefix = "backup_";
+
+    /// <summary>The prefix of safety backups taken before a restore; retention never counts them as regular backups.</summary>
+    public const string PreRestorePrefix = "pre-restore_";
+
+    /// <summary>The suffix of a manifest, appended to the dump's file name.</summary>
+    public const string ManifestSuffix = ".manifest.json";
+
+    private const string TimestampFormat = "yyyyMMdd_HHmmss";
+
+    /// <summary>The file name for a backup taken at the given time (converted to UTC).</summary>
+    public static string For(DateTimeOffset takenAt, string prefix = BackupPrefix) =>
+        $"{prefix}{takenAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.dump";
+
+    /// <summary>The manifest path for a dump path.</summary>
+    public static string ManifestPathFor(string dumpPath) => dumpPath + ManifestSuffix;
+
+    /// <summary>Parses a regular backup's file name (no folder); returns false for anything else.</summary>
+    public static bool TryParse(string fileName, out DateTimeOffset takenAt) => TryParse(fileName, BackupPrefix, out takenAt);
+
+    /// <summary>Parses a file name with the given prefix; returns false for anything else (including impossible dates).</summary>
+    public static bool TryParse(string fileName, string prefix, out DateTimeOffset takenAt)
+    {
+        takenAt = default;
+        var match = Pattern().Match(fileName);
+        return match.Success
+            && match.Groups["prefix"].Value == prefix
+            && DateTimeOffset.TryParseExact(match.Groups["stamp"].Value, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out takenAt);
+    }
+
+    [GeneratedRegex(@"^(?<prefix>backup_|pre-restore_)(?<stamp>\d{8}_\d{6})\.dump$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

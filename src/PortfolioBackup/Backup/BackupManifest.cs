@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PortfolioBackup.Backup;
+
+/// <summary>One physical table's exact row count, taken in the dump's own snapshot.</summary>
+public sealed record TableRowCount(string Schema, string Name, long Rows)
+{
+    /// <summary>"schema.name" as written, unquoted; for messages and lookups.</summary>
+    [JsonIgnore]
+    public string QualifiedName => $"{Schema}.{Name}";
+}
+
+/// <summary>An installed extension and its version.</summary>
+public sealed record ExtensionVersion(string Name, string Version);
+
+/// <summary>
+/// What is known about a dump beside it (<c>backup_….dump.manifest.json</c>): who wrote it, its size and SHA-256, and the
+/// exact row count of every physical table in the same MVCC snapshot as the dump: the truth verification compares against.
+/// </summary>
+public sealed record BackupManifest
+{
+    /// <summary>The manifest format this code writes.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>The dump's file name (no folder).</summary>
+    public required string DumpFile { get; init; }
+
+    public required string Database { get; init; }
+
+    /// <summary>The server's <c>server_version</c>, e.g. "15.18 (Debian 15.18-0+deb12u1)".</summary>
+    public required string ServerVersion { get; init; }
+
+    /// <summary>The first line of <c>pg_dump --version</c>.</summary>
+    public required string PgDumpVersion { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    public required long SizeBytes { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the dump file.</summary>
+    public required string Sha256 { get; init; }
+
+    public required IReadOnlyList<ExtensionVersion> Extensions { get; init; }
+
+    /// <summary>Exact counts of every physical table in user schemas; null when counting was turned off.</summary>
+    public IReadOnlyList<TableRowCount>? Tables { get; init; }
+
+    /// <summary>The exported snapshot pg_dump used, tying the counts to the dump.</summary>
+    public string? Snapshot { get; init; }
+
+    /// <summary>Serialises the manifest as indented JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses a manifest; throws <see cref="InvalidManifestException"/> with the file named when it is not valid.</summary>
+    public static BackupManifest FromJson(string json, string sourceDescription)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<BackupManifest>(json, JsonOptions)
+                ?? throw new InvalidManifestException(sourceDescription, "the file holds null");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidManifestException(sourceDescription, ex.Message, ex);
+        }
+    }
+
+    /// <summary>Reads the manifest beside a dump, or returns null when there is none.</summary>
+    public static async Task<BackupManifest?> ReadForDumpAsync(string dumpPath, CancellationToken cancellationToken = default)
+    {
+        var path = BackupFileName.ManifestPathFor(dumpPath);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        return FromJson(await File.ReadAllTextAsync(path, cancellationToken), path);
+    }
+}
+
+/// <summary>A manifest file exists but cannot be parsed.</summary>
+public sealed class InvalidManifestException : PortfolioBackupException
+{
+    /// <summary>Creates the exception naming the manifest and the parse problem.</summary>
+    public InvalidManifestException(string path, string problem, Exception? innerException = null)
+        : base($"the manifest {path} is not valid ({problem}); delete it to verify the dump without one, or take a new backup", innerException)
+    {
+    }
+}
