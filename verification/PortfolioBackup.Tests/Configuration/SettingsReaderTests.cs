@@ -159,7 +159,11 @@ public sealed class SettingsReaderTests
 
         withPassword.Should().BeEquivalentTo(new Dictionary<string, string?>
         {
-            ["PGHOST"] = "db", ["PGPORT"] = "1234", ["PGUSER"] = "u", ["PGDATABASE"] = "d", ["PGPASSWORD"] = "pw",
+            ["PGHOST"] = "db",
+            ["PGPORT"] = "1234",
+            ["PGUSER"] = "u",
+            ["PGDATABASE"] = "d",
+            ["PGPASSWORD"] = "pw",
         });
         withPassFile.Should().NotContainKey("PGPASSWORD");
         withPassFile["PGPASSFILE"].Should().Be("/p/.pgpass");
