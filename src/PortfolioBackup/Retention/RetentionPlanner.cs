@@ -28,8 +28,8 @@ internal static class RetentionPlanner
             var age = entry.AgeAt(now);
             var ageText = BackupAge.Format(age);
             string? keepReason =
-                entry.Kind == BackupKind.PreRestore ? "pre-restore safety backup (never pruned)"
-                : entry.IsSymlink ? "symlink (not followed, not deleted)"
+                entry.Kind == BackupKind.PreRestore ? "pre-restore safety backup, never pruned"
+                : entry.IsSymlink ? "symlink, not followed or deleted"
                 : protectedNames.Contains(entry.FileName) ? "protected"
                 // Exactly RetentionDays old is still kept: only strictly older backups go.
                 : age <= limit ? $"age {ageText} <= {Days(options.RetentionDays)}"
