@@ -18,7 +18,7 @@ public static class Pruner
             return Task.FromResult(Run(options, directory, cancellationToken));
         }
 
-        using var folderLock = BackupDirectoryLock.Acquire(directory.Path, "prune");
+        using var folderLock = AcquireLock(directory.Path);
         return Task.FromResult(Run(options, directory, cancellationToken));
     }
 
@@ -32,6 +32,19 @@ public static class Pruner
         ArgumentNullException.ThrowIfNull(heldLock);
         Validate(options);
         return Task.FromResult(Run(options, ResolvedBackupDirectory.Resolve(options.BackupDirectory), cancellationToken));
+    }
+
+    private static BackupDirectoryLock AcquireLock(string directory)
+    {
+        try
+        {
+            return BackupDirectoryLock.Acquire(directory, "prune");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            // Typically cron runs prune as a different user than the one owning the backups.
+            throw new BackupDirectoryAccessException(directory, ex);
+        }
     }
 
     private static void Validate(RetentionOptions options)

@@ -70,6 +70,22 @@ public sealed class PruneAndListCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Prune_through_a_symlinked_backup_dir_says_which_folder_it_prunes()
+    {
+        using var links = new TempDirectory();
+        var link = links.Combine("backups");
+        Directory.CreateSymbolicLink(link, _folder.Path);
+        _folder.BackupDaysOld(1);
+        var old = _folder.BackupDaysOld(20);
+
+        var run = await CliRunner.RunAsync(Environment(link), "prune", "--min-backups", "1");
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().StartWith($"note: {link} is a symlink; pruning its target {_folder.Path}");
+        File.Exists(old).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Prune_with_nothing_to_delete_says_so()
     {
         _folder.BackupDaysOld(1);
