@@ -12,14 +12,17 @@ internal interface IRowCounter
 }
 
 /// <summary>
-/// COPY text format: one line per row, because newlines inside values are written as <c>\n</c>. A final <c>\.</c> line
-/// (written by old pg_dump versions) is the end marker, not a row; no row can be <c>\.</c> since a backslash is <c>\\</c>.
+/// COPY text format: one line per row, because newlines inside values are written as <c>\n</c>. pg_dump ends the data
+/// with the line <c>\.</c> and two empty lines (dumpTableData_copy writes "\\.\n\n\n"); those are not rows. No row can be
+/// <c>\.</c> since a backslash in a value is written <c>\\</c>.
 /// </summary>
 internal sealed class CopyRowCounter : IRowCounter
 {
+    private const int TailSize = 64;
+    private readonly byte[] _tail = new byte[TailSize];
+    private int _tailLength;
     private long _newlines;
     private long _length;
-    private uint _tail;
 
     public string? Reason => null;
 
@@ -32,30 +35,33 @@ internal sealed class CopyRowCounter : IRowCounter
 
         _newlines += data.Count((byte)'\n');
         _length += data.Length;
-        foreach (var b in data.Length > 4 ? data[^4..] : data)
+        if (data.Length >= TailSize)
         {
-            _tail = (_tail << 8) | b;
+            data[^TailSize..].CopyTo(_tail);
+            _tailLength = TailSize;
+        }
+        else
+        {
+            var keep = Math.Min(_tailLength, TailSize - data.Length);
+            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+            data.CopyTo(_tail.AsSpan(keep));
+            _tailLength = keep + data.Length;
         }
     }
 
     public long? Finish()
     {
-        var rows = _newlines;
-        var endsWithNewline = (_tail & 0xFF) == '\n';
-        if (_length > 0 && !endsWithNewline)
+        var tail = _tail.AsSpan(0, _tailLength);
+        var content = tail.TrimEnd((byte)'\n');
+        var trailingNewlines = tail.Length - content.Length;
+        if (trailingNewlines > 0 && content.EndsWith("\\."u8)
+            && (content.Length == 2 ? _length == tail.Length : content[^3] == '\n'))
         {
-            rows++;
+            // Every newline from the one ending the \. line onwards belongs to the terminator.
+            return _newlines - trailingNewlines;
         }
 
-        // "\.\n" at the very start or after a newline is the terminator line.
-        var terminatorWithNewline = (_tail & 0xFFFFFF) == 0x5C2E0A && (_length == 3 || (_tail >> 24) == '\n');
-        var terminatorWithoutNewline = (_tail & 0xFFFF) == 0x5C2E && (_length == 2 || ((_tail >> 16) & 0xFF) == '\n');
-        if (terminatorWithNewline || terminatorWithoutNewline)
-        {
-            rows--;
-        }
-
-        return rows;
+        return _newlines + (_length > 0 && tail[^1] != '\n' ? 1 : 0);
     }
 }
 
