@@ -107,4 +107,21 @@ public sealed class Postgres17ArchiveTests(Postgres17ArchiveFixture container) :
             scan.Verdict.Should().Be(ArchiveVerdict.Incomplete, $"cut at {cut} of {full.Length}: {scan.Detail}");
         }
     }
+
+    [Fact]
+    public async Task Inspect_with_an_older_pg_restore_says_so_and_keeps_the_native_counts()
+    {
+        var path = await container.DumpAsync(_dir.Combine("zstd.dump"), "--compress=zstd");
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
+            ["PG_BIN_DIR"] = DumpMaker.Binaries.Directory,
+        };
+
+        var run = await CliRunner.RunAsync(environment, "inspect", path);
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().Contain("compression:     zstd").And.MatchRegex(@"public\.items\s+5,000");
+        run.Output.Should().Contain("pg_restore 15 is too old for archive version 1.16.0");
+    }
 }
