@@ -55,5 +55,6 @@ internal static class CliApp
         // One line per command; each command lives in Commands/ and owns its options.
         yield return PruneCommand.Create(context);
         yield return ListCommand.Create(context);
+        yield return InspectCommand.Create(context);
     }
 }
