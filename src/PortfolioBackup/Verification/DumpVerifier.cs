@@ -51,6 +51,13 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             return new VerificationReport([], ["no dumps to verify"]);
         }
 
+        if (options.Server.MountDirectories.Count == 0)
+        {
+            // The container engine's tools read dumps in place, so their folders must be mounted.
+            var folders = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList();
+            options = options with { Server = options.Server with { MountDirectories = folders } };
+        }
+
         await using var verifier = await CreateAsync(options, cancellationToken);
         var verdicts = new List<DumpVerdict>();
         foreach (var dump in dumps)

@@ -249,6 +249,53 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
         verifier.Notes[0].Should().StartWith("engine: local");
     }
 
+    [Fact]
+    public async Task Extension_versions_differing_from_the_manifest_fail_naming_both_versions()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        await TestDumps.WriteManifestAsync(fixture, database, dump, m => m with
+        {
+            Extensions = m.Extensions.Select(e => e.Name == "citext" ? e with { Version = "0.9" } : e).ToList(),
+        });
+
+        var verdict = await VerifyOneAsync(dump, Local());
+
+        Check(verdict, "extension-versions").Passed.Should().BeFalse();
+        Check(verdict, "extension-versions").Detail.Should().MatchRegex(@"citext: production has 0\.9, the restore has \d+\.\d+");
+    }
+
+    [Fact]
+    public async Task Extension_missing_from_the_target_fails_naming_it()
+    {
+        // A real extension installed only while the source is dumped, then removed, so the target lacks it.
+        var share = Tools.ToolRunner.RunSync(fixture.Server.Binaries.PathOf("pg_config"), ["--sharedir"]).Trim();
+        var name = $"pb_probe_{Guid.NewGuid():N}"[..20];
+        var control = Path.Combine(share, "extension", $"{name}.control");
+        var script = Path.Combine(share, "extension", $"{name}--1.0.sql");
+        var database = await fixture.CreateDatabaseAsync();
+        string dump;
+        try
+        {
+            await File.WriteAllTextAsync(control, "default_version = '1.0'\nrelocatable = true\n");
+            await File.WriteAllTextAsync(script, $"CREATE FUNCTION {name}_one() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
+            await fixture.ExecuteAsync(database, $"CREATE EXTENSION {name}");
+            dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        }
+        finally
+        {
+            File.Delete(control);
+            File.Delete(script);
+        }
+
+        var verdict = await VerifyOneAsync(dump, Local());
+
+        verdict.Healthy.Should().BeFalse();
+        Check(verdict, "restore").Passed.Should().BeFalse();
+        Check(verdict, "extensions").Passed.Should().BeFalse();
+        Check(verdict, "extensions").Detail.Should().Contain($"needs extension {name}, not available on the target");
+    }
+
     private static async Task PretendWrittenByPgDump17Async(string dump)
     {
         var probe = await Archive.DumpProbe.ProbeAsync(dump);
