@@ -38,9 +38,13 @@ internal static class VerifyCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var directory = parse.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
+            var named = parse.GetValue(files) ?? [];
+            string? directory = named.Length == 0
+                ? SettingsReader.RequireBackupDirectory(context.Environment, parse.GetValue(backupDir))
+                : parse.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
             if (string.IsNullOrWhiteSpace(directory))
             {
+                // Named files can be verified without a backup folder; only the ledger needs one.
                 directory = null;
             }
 
@@ -56,7 +60,7 @@ internal static class VerifyCommand
             }
 
             var notes = new List<string>();
-            var dumps = SelectDumps(parse.GetValue(files) ?? [], directory, parse.GetValue(latest), notes);
+            var dumps = named.Length > 0 ? [.. named] : SelectDumps(directory!, parse.GetValue(latest), notes);
             if (dumps.Count == 0)
             {
                 await context.Error.WriteLineAsync($"error: no backup_*.dump files in {directory}; take a backup first, or name dump files to verify.");
@@ -97,18 +101,8 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static List<string> SelectDumps(string[] files, string? directory, bool latest, List<string> notes)
+    private static List<string> SelectDumps(string directory, bool latest, List<string> notes)
     {
-        if (files.Length > 0)
-        {
-            return [.. files];
-        }
-
-        if (directory is null)
-        {
-            throw new ConfigurationException(["no dump files named and no backup folder set (BACKUP_DIR)"], BackupDirHelp);
-        }
-
         var backups = new List<(string Path, DateTimeOffset TakenAt)>();
         var ignored = new List<string>();
         foreach (var path in Directory.EnumerateFiles(directory))
@@ -119,7 +113,7 @@ internal static class VerifyCommand
                 backups.Add((path, takenAt));
             }
             else if (!name.EndsWith(BackupFileName.ManifestSuffix, StringComparison.Ordinal)
-                     && name != VerificationLedger.FileName && name != BackupDirectoryLock.FileName)
+                     && name != VerificationLedger.FileName && !name.StartsWith(BackupDirectoryLock.FileName, StringComparison.Ordinal))
             {
                 ignored.Add(name);
             }

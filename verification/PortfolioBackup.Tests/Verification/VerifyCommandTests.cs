@@ -76,7 +76,7 @@ public sealed class VerifyCommandTests(PostgresServerFixture fixture) : IDisposa
         var run = await CliRunner.RunAsync(environment, "verify", "--engine", "local");
 
         run.ExitCode.Should().Be(2);
-        run.Error.Should().Contain("BACKUP_DIR").And.Contain("portfolio-backup verify");
+        run.Error.Should().Contain("BACKUP_DIR is not set").And.Contain("BACKUP_DIR=/var/backups/portfolio");
     }
 
     [Fact]

@@ -1,0 +1,20 @@
+namespace PortfolioBackup.Configuration;
+
+/// <summary>Everything a backup run needs: where backups go, how long they are kept, and which database to read.</summary>
+public sealed record BackupSettings
+{
+    /// <summary>The folder holding <c>backup_*.dump</c> files (<c>BACKUP_DIR</c>).</summary>
+    public required string BackupDirectory { get; init; }
+
+    /// <summary>Backups older than this many days may be pruned (<c>RETENTION_DAYS</c>).</summary>
+    public int RetentionDays { get; init; } = 14;
+
+    /// <summary>The newest this many backups are always kept, whatever their age (<c>MIN_BACKUPS</c>).</summary>
+    public int MinBackups { get; init; } = 3;
+
+    /// <summary>The database to back up.</summary>
+    public ConnectionSettings Connection { get; init; } = new();
+
+    /// <summary>Whether to count every table's rows exactly for the manifest.</summary>
+    public bool CountRows { get; init; } = true;
+}

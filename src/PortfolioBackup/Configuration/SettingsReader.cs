@@ -1,0 +1,133 @@
+using System.Globalization;
+
+namespace PortfolioBackup.Configuration;
+
+/// <summary>Reads settings from environment variables (and command-line overrides), reporting every invalid value at once.</summary>
+public static class SettingsReader
+{
+    /// <summary>How to set <c>BACKUP_DIR</c>, shown whenever it is missing.</summary>
+    public const string BackupDirectoryHelp =
+        "BACKUP_DIR must name the folder that holds the backups (it is created with mode 0700 if missing). For example:\n" +
+        "  BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/backup_db.sh\n" +
+        "or with secrets from Doppler:\n" +
+        "  doppler run -- ./scripts/db_backup/backup_db.sh   (with BACKUP_DIR set in the Doppler config)\n" +
+        "or on the command line: portfolio-backup backup --backup-dir /var/backups/portfolio";
+
+    /// <summary>Reads the full backup settings; throws <see cref="ConfigurationException"/> listing every problem.</summary>
+    public static BackupSettings ReadBackupSettings(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides = null)
+    {
+        var problems = new List<string>();
+        var directory = overrides?.BackupDirectory is { Length: > 0 } dir ? dir : Get(environment, "BACKUP_DIR");
+        var missingDirectory = directory is null;
+        if (missingDirectory)
+        {
+            problems.Add("BACKUP_DIR is not set (expected the path of the folder that holds the backups)");
+        }
+
+        var retention = ReadInt(environment, "RETENTION_DAYS", "--retention-days", overrides?.RetentionDays, 14, 0, int.MaxValue,
+            "a whole number of days, 0 or more", problems);
+        var minBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue,
+            "a whole number, 1 or more", problems);
+        var connection = ReadConnection(environment, overrides, problems);
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems, missingDirectory ? BackupDirectoryHelp : null);
+        }
+
+        return new BackupSettings
+        {
+            BackupDirectory = directory!,
+            RetentionDays = retention,
+            MinBackups = minBackups,
+            Connection = connection,
+        };
+    }
+
+    /// <summary>Reads only the connection settings (DB_* with libpq PG* fallbacks); throws <see cref="ConfigurationException"/> listing every problem.</summary>
+    public static ConnectionSettings ReadConnection(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides = null)
+    {
+        var problems = new List<string>();
+        var connection = ReadConnection(environment, overrides, problems);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+
+        return connection;
+    }
+
+    /// <summary>The backup folder from the override or <c>BACKUP_DIR</c>; throws <see cref="ConfigurationException"/> with help when neither is set.</summary>
+    public static string RequireBackupDirectory(IReadOnlyDictionary<string, string?> environment, string? overrideDir)
+    {
+        if (!string.IsNullOrWhiteSpace(overrideDir))
+        {
+            return overrideDir;
+        }
+
+        return Get(environment, "BACKUP_DIR")
+            ?? throw new ConfigurationException(["BACKUP_DIR is not set (expected the path of the folder that holds the backups)"], BackupDirectoryHelp);
+    }
+
+    private static ConnectionSettings ReadConnection(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides, List<string> problems)
+    {
+        var defaults = new ConnectionSettings();
+        var host = overrides?.Host is { Length: > 0 } h ? h : GetWithFallback(environment, "DB_HOST", "PGHOST") ?? defaults.Host;
+        var user = overrides?.User is { Length: > 0 } u ? u : GetWithFallback(environment, "DB_USER", "PGUSER") ?? defaults.User;
+        var database = overrides?.Database is { Length: > 0 } d ? d : GetWithFallback(environment, "DB_NAME", "PGDATABASE") ?? defaults.Database;
+        var portVariable = Get(environment, "DB_PORT") is not null ? "DB_PORT" : "PGPORT";
+        var port = ReadInt(environment, portVariable, "--port", overrides?.Port, defaults.Port, 1, 65535, "a TCP port number from 1 to 65535", problems);
+
+        // An empty DB_PASSWORD means "none", so trust and .pgpass setups can leave it blank in a .env file.
+        var password = GetWithFallback(environment, "DB_PASSWORD", "PGPASSWORD");
+        var passFile = Get(environment, "PGPASSFILE");
+        return new ConnectionSettings
+        {
+            Host = host,
+            Port = port,
+            User = user,
+            Database = database,
+            Password = password,
+            PassFile = passFile,
+        };
+    }
+
+    private static int ReadInt(IReadOnlyDictionary<string, string?> environment, string variable, string flag, int? overrideValue,
+        int defaultValue, int min, int max, string expected, List<string> problems)
+    {
+        if (overrideValue is { } given)
+        {
+            if (given < min || given > max)
+            {
+                problems.Add($"{flag} {given.ToString(CultureInfo.InvariantCulture)} is out of range (expected {expected})");
+            }
+
+            return given;
+        }
+
+        var text = Get(environment, variable);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            problems.Add($"{variable}='{text}' is not a whole number (expected {expected})");
+            return defaultValue;
+        }
+
+        if (value < min || value > max)
+        {
+            problems.Add($"{variable}={text} is out of range (expected {expected})");
+        }
+
+        return value;
+    }
+
+    private static string? GetWithFallback(IReadOnlyDictionary<string, string?> environment, string name, string libpqName) =>
+        Get(environment, name) ?? Get(environment, libpqName);
+
+    private static string? Get(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+}
