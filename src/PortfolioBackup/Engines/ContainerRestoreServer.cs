@@ -56,7 +56,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
     public string ServerVersion { get; private set; } = string.Empty;
 
     /// <summary>The Docker id of the container.</summary>
-    public string ContainerId => _container.Id;
+    public string ContainerId { get; private set; } = string.Empty;
 
     /// <summary>Starts a container of the image and waits until its server accepts connections.</summary>
     public static async Task<ContainerRestoreServer> StartAsync(ContainerServerOptions options, CancellationToken cancellationToken = default)
@@ -208,7 +208,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         }
     }
 
-    private string ShortId => _container.Id is { Length: > 12 } id ? id[..12] : _container.Id;
+    private string ShortId => ContainerId.Length > 12 ? ContainerId[..12] : ContainerId;
 
     private static void ConfigureTestcontainers()
     {
@@ -294,6 +294,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         try
         {
             await _container.StartAsync(deadline.Token);
+            ContainerId = _container.Id;
             while (true)
             {
                 try
@@ -385,7 +386,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         var producer = Task.Run(ProduceAsync, cancellationToken);
         await using (var input = pipe.Reader.AsStream())
         {
-            await _docker.Containers.ExtractArchiveToContainerAsync(_container.Id, new CopyToContainerParameters { Path = CopyDirectory }, input, cancellationToken);
+            await _docker.Containers.ExtractArchiveToContainerAsync(ContainerId, new CopyToContainerParameters { Path = CopyDirectory }, input, cancellationToken);
         }
 
         await producer;
