@@ -32,10 +32,12 @@ public sealed class ContainerRestoreServer : IRestoreServer
     private readonly ContainerServerOptions _options;
     private readonly string _password;
     private readonly IReadOnlyList<string> _mounts;
+    private readonly string _name;
     private int _disposed;
 
-    private ContainerRestoreServer(PostgreSqlContainer container, DockerClient docker, ContainerServerOptions options, string password, IReadOnlyList<string> mounts)
+    private ContainerRestoreServer(PostgreSqlContainer container, DockerClient docker, ContainerServerOptions options, string password, IReadOnlyList<string> mounts, string name)
     {
+        _name = name;
         _container = container;
         _docker = docker;
         _options = options;
@@ -73,10 +75,17 @@ public sealed class ContainerRestoreServer : IRestoreServer
         ContainerRestoreServer? server = null;
         try
         {
+            var mounts = options.MountDirectories.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).Distinct(StringComparer.Ordinal).ToList();
+            if (mounts.FirstOrDefault(d => !Directory.Exists(d)) is { } missing)
+            {
+                throw new ContainerEngineException($"cannot mount {missing} into the container: the folder does not exist; check the backup folder");
+            }
+
             await EnsureImageAsync(docker, options, cancellationToken);
             var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
-            var mounts = options.MountDirectories.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).Distinct(StringComparer.Ordinal).ToList();
+            var name = "portfolio-restore-" + Guid.NewGuid().ToString("N")[..12];
             var builder = new PostgreSqlBuilder(options.Image)
+                .WithName(name)
                 .WithImagePullPolicy(PullPolicy.Never)
                 .WithLogger(NullLogger.Instance)
                 .WithUsername(Superuser)
@@ -93,7 +102,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
                 builder = builder.WithTmpfsMount(DataDirectory).WithEnvironment("PGDATA", DataDirectory);
             }
 
-            server = new ContainerRestoreServer(builder.Build(), docker, options, password, mounts);
+            server = new ContainerRestoreServer(builder.Build(), docker, options, password, mounts, name);
             await server.WaitUntilStartedAsync(cancellationToken);
             return server;
         }
@@ -201,10 +210,31 @@ public sealed class ContainerRestoreServer : IRestoreServer
         try
         {
             await _container.DisposeAsync();
+            if (ContainerId.Length == 0)
+            {
+                // A start cancelled mid-create can leave a container Testcontainers never learned about; its name finds it.
+                await RemoveByNameAsync();
+            }
         }
         finally
         {
             _docker.Dispose();
+        }
+    }
+
+    private async Task RemoveByNameAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _docker.Containers.RemoveContainerAsync(_name, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, timeout.Token);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (DockerApiException)
+        {
+            // Already being removed (409): nothing left to do.
         }
     }
 
@@ -243,7 +273,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         }
         catch (DockerApiException ex)
         {
-            errors.Report(ex.ResponseBody is { Length: > 0 } body ? body.Trim() : ex.Message);
+            errors.Report(DaemonMessage(ex));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -259,6 +289,24 @@ public sealed class ContainerRestoreServer : IRestoreServer
             throw new ContainerEngineException(
                 $"image {options.Image} is not present locally and could not be pulled: {errors.Summary}; build or load it, or pass --image");
         }
+    }
+
+    // The daemon answers errors as {"message": "..."}; the message alone reads better.
+    private static string DaemonMessage(DockerApiException exception)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(exception.ResponseBody ?? string.Empty);
+            if (json.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
+            {
+                return text;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        return exception.ResponseBody is { Length: > 0 } body ? body.Trim() : exception.Message;
     }
 
     private static async Task<bool> ImageExistsAsync(DockerClient docker, string image, CancellationToken cancellationToken)
@@ -320,7 +368,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         {
             throw;
         }
-        catch (OperationCanceledException ex)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
             throw new ServerStartException(
                 $"PostgreSQL in a container of {_options.Image} did not accept connections within {_options.StartTimeout.TotalSeconds:0} s. Container log:{Environment.NewLine}{await LogTailAsync()}",
@@ -329,7 +377,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         catch (Exception ex) when (ex is not PortfolioBackupException)
         {
             throw new ServerStartException(
-                $"a container of {_options.Image} could not be started: {Mask(ex.Message)}. Container log:{Environment.NewLine}{await LogTailAsync()}",
+                $"a container of {_options.Image} could not be started: {Mask(ex is DockerApiException api ? DaemonMessage(api) : ex.Message).TrimEnd('.')}. Container log:{Environment.NewLine}{await LogTailAsync()}",
                 ex);
         }
     }
@@ -339,12 +387,13 @@ public sealed class ContainerRestoreServer : IRestoreServer
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var (stdout, stderr) = await _container.GetLogsAsync(ct: timeout.Token);
-            return Mask(ToolRunner.Tail(stdout + "\n" + stderr));
+            var (stdout, stderr) = await _container.GetLogsAsync(timestampsEnabled: false, ct: timeout.Token);
+            var tail = Mask(ToolRunner.Tail(stdout + "\n" + stderr));
+            return tail.Length == 0 ? "(empty)" : tail;
         }
         catch (Exception ex) when (ex is DockerApiException or OperationCanceledException or InvalidOperationException or HttpRequestException)
         {
-            return "(the container's log could not be read)";
+            return ex is InvalidOperationException ? "(none: the container was not created yet)" : "(the container's log could not be read)";
         }
     }
 

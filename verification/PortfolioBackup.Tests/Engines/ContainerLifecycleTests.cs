@@ -57,24 +57,32 @@ public sealed class ContainerLifecycleTests
             .WaitAsync(TimeSpan.FromSeconds(90));
 
         var error = await act.Should().ThrowAsync<ContainerEngineException>();
-        error.Which.Message.Should().StartWith("image postgres:99-nonexistent is not present locally and could not be pulled: ").And.EndWith("build or load it, or pass --image");
+        error.Which.Message.Should().StartWith("image postgres:99-nonexistent is not present locally and could not be pulled: ").And.EndWith("build or load it, or pass --image")
+            .And.NotContain("{\"message\"");
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(75));
     }
 
     [Fact]
-    public async Task Server_that_cannot_start_reports_the_log_and_leaves_no_container()
+    public async Task Server_not_ready_within_the_start_timeout_fails_with_its_log_and_leaves_no_container()
     {
         using var timeout = new CancellationTokenSource(Timeout);
         using var docker = DockerClient();
         var before = await ContainerIdsAsync(docker, timeout.Token);
 
-        // A mount folder that does not exist makes the daemon refuse to create the container.
-        var act = () => ContainerRestoreServer.StartAsync(
-            new ContainerServerOptions { Image = "postgres:15", MountDirectories = ["/nonexistent-" + Guid.NewGuid().ToString("N")] },
-            timeout.Token);
+        var act = () => ContainerRestoreServer.StartAsync(new ContainerServerOptions { Image = "postgres:15", StartTimeout = TimeSpan.FromMilliseconds(500) }, timeout.Token);
 
-        (await act.Should().ThrowAsync<ServerStartException>()).Which.Message.Should().Contain("postgres:15");
+        (await act.Should().ThrowAsync<ServerStartException>()).Which.Message.Should().Contain("postgres:15").And.Contain("Container log:");
         (await ContainerIdsAsync(docker, timeout.Token)).Should().BeSubsetOf(before);
+    }
+
+    [Fact]
+    public async Task Missing_mount_folder_is_reported_before_any_container_starts()
+    {
+        var folder = "/nonexistent-" + Guid.NewGuid().ToString("N");
+
+        var act = () => ContainerRestoreServer.StartAsync(new ContainerServerOptions { Image = "postgres:15", MountDirectories = [folder] });
+
+        (await act.Should().ThrowAsync<ContainerEngineException>()).Which.Message.Should().Contain(folder).And.Contain("does not exist");
     }
 
     private static DockerClient DockerClient() => TestcontainersSettings.OS.DockerEndpointAuthConfig.GetDockerClientBuilder(Guid.NewGuid()).Build();
