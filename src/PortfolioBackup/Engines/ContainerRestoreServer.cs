@@ -368,7 +368,12 @@ public sealed class ContainerRestoreServer : IRestoreServer
         {
             throw;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // Testcontainers reports a cancelled wait as a timeout; the caller asked for a cancellation.
+            throw new OperationCanceledException("starting the container was cancelled", ex, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && deadline.IsCancellationRequested)
         {
             throw new ServerStartException(
                 $"PostgreSQL in a container of {_options.Image} did not accept connections within {_options.StartTimeout.TotalSeconds:0} s. Container log:{Environment.NewLine}{await LogTailAsync()}",

@@ -6,6 +6,7 @@ using PortfolioBackup.Engines;
 namespace PortfolioBackup.Tests.Engines;
 
 /// <summary>Containers never outlive their server object: disposal, cancellation and failed starts; missing images fail fast.</summary>
+[Collection(ContainerLifecycleCollection.Name)]
 public sealed class ContainerLifecycleTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -46,6 +47,32 @@ public sealed class ContainerLifecycleTests
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60));
         using var docker = DockerClient();
         await AssertGoneAsync(docker, server.ContainerId, timeout.Token);
+    }
+
+    [Fact]
+    public async Task Cancelled_start_leaves_no_container()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var docker = DockerClient();
+        var before = await ContainerIdsAsync(docker, timeout.Token);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        ContainerRestoreServer? started = null;
+
+        var act = async () => started = await ContainerRestoreServer.StartAsync(new ContainerServerOptions { Image = "postgres:15" }, cancel.Token);
+
+        try
+        {
+            await act.Should().ThrowAsync<OperationCanceledException>();
+        }
+        finally
+        {
+            if (started is not null)
+            {
+                await started.DisposeAsync();
+            }
+        }
+
+        (await ContainerIdsAsync(docker, timeout.Token)).Should().BeSubsetOf(before);
     }
 
     [Fact]
@@ -95,4 +122,11 @@ public sealed class ContainerLifecycleTests
         var act = () => docker.Containers.InspectContainerAsync(id, cancellationToken);
         await act.Should().ThrowAsync<DockerContainerNotFoundException>("the container {0} must be removed", id);
     }
+}
+
+/// <summary>Lifecycle tests compare the daemon's container list before and after, so no other test may start containers meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ContainerLifecycleCollection
+{
+    public const string Name = "docker-lifecycle";
 }
