@@ -54,5 +54,7 @@ internal static class CliApp
     {
         // One line per command; each command lives in Commands/ and owns its options.
         yield return BackupCommand.Create(context);
+        yield return PruneCommand.Create(context);
+        yield return ListCommand.Create(context);
     }
 }

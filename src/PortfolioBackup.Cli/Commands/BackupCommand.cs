@@ -71,18 +71,10 @@ internal static class BackupCommand
             ? $"{result.Tables.ToString(CultureInfo.InvariantCulture)} tables, {total.ToString("N0", CultureInfo.InvariantCulture)} rows (exact, same snapshot)"
             : "row counts skipped (--no-row-counts)";
         await context.Out.WriteLineAsync($"backup written: {result.DumpPath}");
-        await context.Out.WriteLineAsync($"  size:     {FormatSize(result.SizeBytes)} ({result.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)");
+        await context.Out.WriteLineAsync($"  size:     {ByteSize.Format(result.SizeBytes)} ({result.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)");
         await context.Out.WriteLineAsync($"  sha256:   {result.Sha256}");
         await context.Out.WriteLineAsync($"  tables:   {rows}");
         await context.Out.WriteLineAsync($"  manifest: {result.ManifestPath}");
         await context.Out.WriteLineAsync($"  duration: {result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
     }
-
-    private static string FormatSize(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes.ToString(CultureInfo.InvariantCulture)} B",
-        < 1024 * 1024 => $"{(bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture)} KiB",
-        < 1024L * 1024 * 1024 => $"{(bytes / 1024.0 / 1024).ToString("0.0", CultureInfo.InvariantCulture)} MiB",
-        _ => $"{(bytes / 1024.0 / 1024 / 1024).ToString("0.00", CultureInfo.InvariantCulture)} GiB",
-    };
 }
