@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PortfolioBackup.Cli.Commands;
 using PortfolioBackup.Configuration;
 
 namespace PortfolioBackup.Cli;
@@ -52,6 +53,6 @@ internal static class CliApp
     private static IEnumerable<Command> Commands(CliContext context)
     {
         // One line per command; each command lives in Commands/ and owns its options.
-        yield break;
+        yield return RestoreCommand.Create(context);
     }
 }
