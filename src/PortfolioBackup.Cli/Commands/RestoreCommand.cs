@@ -132,7 +132,9 @@ internal static class RestoreCommand
         }
         else
         {
-            var replaced = plan.TablesReplaced is { } n ? $"{n} of the dump's {plan.DumpTables} tables exist there and will be dropped and replaced" : $"the dump has {plan.DumpTables} tables";
+            var replaced = plan.TablesReplaced is { } n
+                ? $"{n} of the {plan.ManifestTables} tables in the dump's manifest exist there and will be dropped and replaced"
+                : $"the dump has {plan.DumpTables} tables";
             output.WriteLine($"  replaces: {plan.TocEntries} dump entries are dropped if present and recreated; {replaced}; the target holds {plan.ExistingTables.Count} tables now");
             output.WriteLine(plan.SafetyBackup ? "  a safety backup (pre-restore_…dump) of the target is taken first" : "  NO safety backup will be taken (--no-safety-backup)");
         }

@@ -21,14 +21,17 @@ public sealed record RestorePlan
     /// <summary>How many entries the dump's table of contents holds (each is dropped if present and recreated).</summary>
     public required int TocEntries { get; init; }
 
-    /// <summary>How many tables the dump creates.</summary>
+    /// <summary>How many tables the dump creates (partitioned parents included).</summary>
     public required int DumpTables { get; init; }
 
     /// <summary>The physical tables in the target now ("schema.name").</summary>
     public required IReadOnlyList<string> ExistingTables { get; init; }
 
-    /// <summary>How many of the dump's tables exist in the target and will be dropped and replaced; null when unknown (no manifest).</summary>
+    /// <summary>How many of the manifest's physical tables exist in the target and will be dropped and replaced; null when unknown (no manifest).</summary>
     public int? TablesReplaced { get; init; }
+
+    /// <summary>How many physical tables the dump's manifest lists; null without a manifest with counts.</summary>
+    public int? ManifestTables { get; init; }
 
     /// <summary>The checks made on the dump.</summary>
     public required IReadOnlyList<DumpCheck> Checks { get; init; }

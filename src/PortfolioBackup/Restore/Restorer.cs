@@ -88,6 +88,7 @@ public static class Restorer
             DumpTables = toc.Tables,
             ExistingTables = target.Tables,
             TablesReplaced = manifest?.Tables is { } tables ? tables.Count(t => target.Tables.Contains(t.QualifiedName, StringComparer.Ordinal)) : null,
+            ManifestTables = manifest?.Tables?.Count,
             Checks = checks,
             SafetyBackup = options.SafetyBackup && target.Exists,
         };
@@ -250,7 +251,8 @@ public static class Restorer
         var entries = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(l => !l.StartsWith(';'))
             .ToList();
-        var tables = entries.Select(TocEntryType).Count(t => t.StartsWith("TABLE ", StringComparison.Ordinal) && !t.StartsWith("TABLE DATA ", StringComparison.Ordinal));
+        var tables = entries.Select(TocEntryType).Count(t => t.StartsWith("TABLE ", StringComparison.Ordinal)
+            && !t.StartsWith("TABLE DATA ", StringComparison.Ordinal) && !t.StartsWith("TABLE ATTACH ", StringComparison.Ordinal));
         return new TocSummary(true, entries.Count, tables, $"{entries.Count} entries, {tables} tables");
     }
 
