@@ -1,4 +1,385 @@
 #!/usr/bin/env bash
-# Placeholder until the provisioning script lands.
+# scripts/setup.sh - provision a Debian 12 (amd64) machine for PortfolioBackup's build and tests.
+#
+#   1. Debian 12 packages: PostgreSQL 15 server + client (contrib is part of postgresql-15 on Debian 12),
+#      util-linux, procps, e2fsprogs, shellcheck, compression tools. The Debian 'main' cluster the package
+#      creates is stopped and set to manual: the tests start their own throwaway clusters
+#      (binaries: /usr/lib/postgresql/15/bin).
+#   2. Docker without Docker Hub: Debian 13 "trixie" docker.io 26.1 (API 1.45, Testcontainers 4.x needs
+#      >= 1.44) + docker-cli + docker-compose v2 + docker-buildx, downloaded with a private apt state
+#      (the system's sources stay Debian 12); dockerd started by hand in the background when it is not
+#      reachable (no systemd); stand-in images postgres:15 (bookworm) and postgres:17 (trixie) built with
+#      debootstrap + `docker import`, honouring the official image's entrypoint contract
+#      (scripts/setup/docker-entrypoint.sh), smoke tested.
+#
+# Idempotent: every step checks what exists and skips it; a second run takes a few seconds.
+# Run as root. As another user it only checks: it succeeds when everything is already in place.
+#
+# Environment:
+#   SETUP_SKIP_DOCKER=1     skip step 2 (local PostgreSQL engine only)
+#   SETUP_WORK=DIR          work/cache/log directory (default /var/tmp/portfoliobackup-setup)
+#   SETUP_FORCE_REBUILD=1   rebuild the postgres images even when current
+#   SETUP_PARALLEL=0        build the two images one after the other
+#   SETUP_KEEP_ROOTFS=1     keep the debootstrap trees after import
+#   SETUP_EXTRA_PACKAGES    more Debian 12 packages to install (space separated)
+#   MIRROR                  Debian mirror for trixie/debootstrap (default: the one apt uses)
+#   DOCKERD_OPTS            extra dockerd arguments; DOCKERD_LOG (default $SETUP_WORK/dockerd.log)
 set -Eeuo pipefail
-command -v pg_dump >/dev/null
+
+T_START=$SECONDS
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+ENTRYPOINT_SRC="$SCRIPT_DIR/setup/docker-entrypoint.sh"
+
+WORK=${SETUP_WORK:-/var/tmp/portfoliobackup-setup}
+DOCKERD_LOG=${DOCKERD_LOG:-$WORK/dockerd.log}
+DOCKERD_OPTS=${DOCKERD_OPTS:-}
+SKIP_DOCKER=${SETUP_SKIP_DOCKER:-0}
+PARALLEL=${SETUP_PARALLEL:-1}
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+DOCKER=/usr/bin/docker            # the CLI from trixie's docker-cli package (/usr/local/bin/docker may be another one)
+RECIPE_REV=r1                     # bump when the image build steps below change (the label also hashes the entrypoint)
+IMAGE_LABEL=pg-standin.recipe
+export DEBIAN_FRONTEND=noninteractive
+
+# Debian 12 packages the build/tests need. postgresql-contrib is not separate on Debian 12 (inside postgresql-15).
+read -r -a BASE_PACKAGES <<<"postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR util-linux procps e2fsprogs shellcheck \
+	gzip xz-utils zstd iproute2 ca-certificates ${SETUP_EXTRA_PACKAGES:-}"
+# Docker: the trixie .debs (docker.io docker-cli docker-compose docker-buildx) + their Debian 12 dependencies.
+DOCKER_PACKAGES=(docker-cli docker-compose docker-buildx containerd runc tini iptables debootstrap)
+
+log() { printf '[setup +%3ss] %s\n' "$((SECONDS - T_START))" "$*"; }
+die() { log "ERROR: $*" >&2; exit 1; }
+trap 'rc=$?; log "ERROR: line $LINENO: \"$BASH_COMMAND\" exited with $rc" >&2; exit $rc' ERR
+
+IS_ROOT=0
+[ "$(id -u)" = 0 ] && IS_ROOT=1
+
+[ -r "$ENTRYPOINT_SRC" ] || die "missing $ENTRYPOINT_SRC (run the script from a complete checkout)"
+RECIPE_ID="$RECIPE_REV-$(sha256sum "$ENTRYPOINT_SRC" | cut -c1-12)"
+
+# ---------------------------------------------------------------------------------------------
+# checks (shared by the root run and the non-root "is everything there?" run)
+# ---------------------------------------------------------------------------------------------
+pkg_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]; }
+missing_packages() {  # missing_packages PKG... -> prints the missing ones
+	local p
+	for p in "$@"; do pkg_installed "$p" || printf '%s\n' "$p"; done
+}
+docker_pkg_ok() {  # docker.io >= 26 (API >= 1.44); bookworm's 20.10 (API 1.41) is too old
+	pkg_installed docker.io && dpkg --compare-versions "$(dpkg-query -W -f='${Version}' docker.io)" ge 26
+}
+docker_up() { "$DOCKER" version >/dev/null 2>&1; }
+image_current() {  # image exists and was built by this recipe revision + entrypoint (a foreign image is kept)
+	local label
+	[ "${SETUP_FORCE_REBUILD:-0}" != 1 ] || return 1
+	label=$("$DOCKER" image inspect -f "{{ index .Config.Labels \"$IMAGE_LABEL\" }}" "$1" 2>/dev/null) || return 1
+	[ "$label" = "<no value>" ] || [ -z "$label" ] || [ "$label" = "$RECIPE_ID" ]
+}
+# Debian 'main' cluster(s) of our major: must not be running and must not auto-start.
+cluster_status() {  # online | down | empty when there is no such cluster
+	local line
+	line=$(pg_lsclusters -h "$PG_MAJOR" main 2>/dev/null) || true
+	printf '%s\n' "$line" | awk '{print $4}'
+}
+start_mode() { grep -vE '^[[:space:]]*(#|$)' "/etc/postgresql/$PG_MAJOR/main/start.conf" 2>/dev/null | head -n1 || true; }
+main_cluster_problems() {
+	[ -d "/etc/postgresql/$PG_MAJOR/main" ] || return 0
+	[ "$(cluster_status)" != online ] || echo "Debian cluster $PG_MAJOR/main is running"
+	[ "$(start_mode)" = manual ] || echo "Debian cluster $PG_MAJOR/main is not set to manual start"
+}
+
+# ---------------------------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------------------------
+summary() {
+	log "summary:"
+	"$PG_BIN/pg_dump" --version
+	local cluster=none
+	if [ -f "/etc/postgresql/$PG_MAJOR/main/start.conf" ]; then
+		cluster="$(cluster_status), start=$(start_mode)"
+	fi
+	printf 'postgres binaries: %s (Debian cluster %s/main: %s)\n' "$PG_BIN" "$PG_MAJOR" "$cluster"
+	if [ "$SKIP_DOCKER" = 1 ]; then
+		echo "docker: skipped (SETUP_SKIP_DOCKER=1)"
+		return 0
+	fi
+	local path_docker
+	path_docker=$(command -v docker || echo none)
+	printf 'docker server %s, API %s (docker.io %s, containerd %s, runc %s, compose %s), dockerd pid %s, log %s\n' \
+		"$("$DOCKER" version -f '{{.Server.Version}}')" "$("$DOCKER" version -f '{{.Server.APIVersion}}')" \
+		"$(dpkg-query -W -f='${Version}' docker.io)" "$(dpkg-query -W -f='${Version}' containerd)" \
+		"$(dpkg-query -W -f='${Version}' runc)" "$("$DOCKER" compose version --short 2>/dev/null || echo '?')" \
+		"$(cat /var/run/docker.pid 2>/dev/null || echo '?')" "$DOCKERD_LOG"
+	printf 'docker on PATH: %s (client %s), socket unix:///var/run/docker.sock\n' "$path_docker" \
+		"$(docker version -f '{{.Client.Version}}' 2>/dev/null || echo '?')"
+	"$DOCKER" image ls postgres
+	echo "Testcontainers: export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1"
+}
+
+# ---------------------------------------------------------------------------------------------
+# not root: check only
+# ---------------------------------------------------------------------------------------------
+if [ "$IS_ROOT" = 0 ]; then
+	log "not running as root ($(id -un)): checking that everything is already in place"
+	problems=()
+	while read -r p; do problems+=("package $p not installed"); done < <(missing_packages "${BASE_PACKAGES[@]}")
+	[ -x "$PG_BIN/pg_dump" ] || problems+=("$PG_BIN/pg_dump missing")
+	id postgres >/dev/null 2>&1 || problems+=("OS user postgres missing")
+	while read -r p; do problems+=("$p"); done < <(main_cluster_problems)
+	if [ "$SKIP_DOCKER" != 1 ]; then
+		docker_pkg_ok || problems+=("package docker.io >= 26 not installed")
+		while read -r p; do problems+=("package $p not installed"); done < <(missing_packages "${DOCKER_PACKAGES[@]}")
+		if ! docker_up; then
+			problems+=("docker daemon not reachable at /var/run/docker.sock (not running, or no permission for $(id -un))")
+		else
+			image_current postgres:15 || problems+=("image postgres:15 missing or outdated")
+			image_current postgres:17 || problems+=("image postgres:17 missing or outdated")
+		fi
+	fi
+	if [ "${#problems[@]}" -gt 0 ]; then
+		for p in "${problems[@]}"; do log "missing: $p" >&2; done
+		die "setup is incomplete and must be run as root: sudo $SCRIPT_DIR/setup.sh"
+	fi
+	log "everything is in place"
+	summary
+	log "done in $((SECONDS - T_START))s"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# root from here on
+# ---------------------------------------------------------------------------------------------
+mkdir -p "$WORK"
+exec 9>"$WORK/setup.lock"
+flock -w 1800 9 || die "another setup.sh holds $WORK/setup.lock"
+APT_LOG="$WORK/apt.log"
+quiet() { "$@" >>"$APT_LOG" 2>&1 || { tail -n 40 "$APT_LOG" >&2; die "failed: $* (log: $APT_LOG)"; }; }
+APT_UPDATED=0
+apt_update_once() {
+	[ "$APT_UPDATED" = 1 ] && return 0
+	log "apt-get update (log: $APT_LOG)"
+	quiet apt-get -o DPkg::Lock::Timeout=300 update
+	APT_UPDATED=1
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Debian 12 packages, PostgreSQL 15
+# ---------------------------------------------------------------------------------------------
+mapfile -t MISSING < <(missing_packages "${BASE_PACKAGES[@]}")
+if [ "${#MISSING[@]}" -gt 0 ]; then
+	apt_update_once
+	log "installing ${MISSING[*]}"
+	quiet apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${MISSING[@]}"
+	log "packages installed"
+else
+	log "packages present: postgresql-$PG_MAJOR $(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR"), shellcheck $(dpkg-query -W -f='${Version}' shellcheck)"
+fi
+if [ ! -x "$PG_BIN/pg_dump" ] || [ ! -x "$PG_BIN/initdb" ]; then die "PostgreSQL binaries not found in $PG_BIN"; fi
+id postgres >/dev/null 2>&1 || die "OS user postgres missing (should come with postgresql-common)"
+
+# The package may have created (and started) a 'main' cluster on 5432: stop it, never auto-start it.
+if [ -d "/etc/postgresql/$PG_MAJOR/main" ]; then
+	if [ -n "$(main_cluster_problems)" ]; then
+		if [ "$(cluster_status)" = online ]; then
+			log "stopping Debian cluster $PG_MAJOR/main (the tests start their own clusters)"
+			pg_ctlcluster "$PG_MAJOR" main stop -m fast
+		fi
+		echo manual >"/etc/postgresql/$PG_MAJOR/main/start.conf"
+		log "Debian cluster $PG_MAJOR/main stopped, start.conf=manual"
+	else
+		log "Debian cluster $PG_MAJOR/main exists, stopped, manual start"
+	fi
+else
+	log "no Debian cluster $PG_MAJOR/main"
+fi
+
+if [ "$SKIP_DOCKER" = 1 ]; then
+	log "SETUP_SKIP_DOCKER=1: skipping Docker and the postgres images"
+	summary
+	log "done in $((SECONDS - T_START))s"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2a. Docker packages (trixie .debs via a private apt state, dependencies from Debian 12)
+# ---------------------------------------------------------------------------------------------
+# Debian mirror: the one apt already uses (first non-security .../debian URI), unless MIRROR is given.
+if [ -z "${MIRROR:-}" ]; then
+	MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+		| grep -E '^[[:space:]]*(deb[[:space:]]|URIs:)' | grep -oE 'https?://[^[:space:]]+' \
+		| grep -vE 'security|snapshot' | grep -E '/debian/?$' | head -n1 || true)
+	[ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources.list*; set MIRROR=<uri of a Debian mirror>"
+fi
+MIRROR=${MIRROR%/}
+
+mapfile -t MISSING < <(missing_packages "${DOCKER_PACKAGES[@]}")
+if ! docker_pkg_ok || [ "${#MISSING[@]}" -gt 0 ]; then
+	log "installing Docker from Debian 13 (mirror: $MIRROR)"
+	apt_update_once
+	# Private apt state for trixie: only used to download the .debs, the system's sources stay bookworm-only.
+	TA="$WORK/apt-trixie"
+	mkdir -p "$TA/sources.list.d" "$TA/lists/partial" "$TA/cache/archives/partial" "$WORK/debs"
+	cat >"$TA/sources.list.d/trixie.sources" <<-EOF
+		Types: deb
+		URIs: $MIRROR
+		Suites: trixie
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+	EOF
+	APT_TRIXIE=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$TA/sources.list.d"
+		-o "Dir::State::Lists=$TA/lists" -o "Dir::Cache=$TA/cache" -o APT::Sandbox::User=root)
+	quiet apt-get "${APT_TRIXIE[@]}" update
+	rm -f "$WORK/debs/"*.deb
+	(cd "$WORK/debs" && quiet apt-get "${APT_TRIXIE[@]}" download docker.io docker-cli docker-compose docker-buildx)
+	# apt resolves the .debs' dependencies (containerd, runc, tini, iptables) from Debian 12 (trixie's runc
+	# needs a newer libc). No recommends: apparmor, git, needrestart, ... are not needed.
+	quiet apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
+		"$WORK/debs/"docker.io_*.deb "$WORK/debs/"docker-cli_*.deb \
+		"$WORK/debs/"docker-compose_*.deb "$WORK/debs/"docker-buildx_*.deb debootstrap
+	log "Docker packages installed: docker.io $(dpkg-query -W -f='${Version}' docker.io)"
+else
+	log "Docker packages present: docker.io $(dpkg-query -W -f='${Version}' docker.io)"
+fi
+[ -x "$DOCKER" ] || die "$DOCKER missing after installing docker-cli"
+
+# ---------------------------------------------------------------------------------------------
+# 2b. dockerd
+# ---------------------------------------------------------------------------------------------
+start_dockerd() {  # runs in a background subshell
+	# The long-lived daemons must not inherit this script's open files (its lock on fd 9 - they would hold it
+	# forever - or a caller's pipes, which would keep e.g. `setup.sh | tee` from ever ending).
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		case "$fd" in 0|1|2|255) ;; *) eval "exec $fd>&-" ;; esac
+	done
+	# dockerd launches its own containerd (Debian 12's package); storage driver auto (overlay2 on ext4/xfs)
+	# shellcheck disable=SC2086
+	exec setsid nohup /usr/sbin/dockerd $DOCKERD_OPTS >>"$DOCKERD_LOG" 2>&1 </dev/null
+}
+if docker_up; then
+	log "dockerd already running (pid $(cat /var/run/docker.pid 2>/dev/null || echo '?'))"
+else
+	if [ -d /run/systemd/system ]; then
+		log "starting docker via systemd"
+		systemctl start docker
+	else
+		log "starting dockerd in the background (log: $DOCKERD_LOG)"
+		mkdir -p "$(dirname "$DOCKERD_LOG")"
+		start_dockerd &
+	fi
+	for _ in $(seq 1 60); do docker_up && break; sleep 1; done
+	docker_up || { tail -n 40 "$DOCKERD_LOG" >&2 || true; die "dockerd did not come up (log: $DOCKERD_LOG)"; }
+	log "dockerd up (pid $(cat /var/run/docker.pid 2>/dev/null || echo '?'))"
+fi
+API=$("$DOCKER" version -f '{{.Server.APIVersion}}')
+dpkg --compare-versions "$API" ge 1.44 || die "Docker API $API < 1.44 (Testcontainers 4.x needs >= 1.44)"
+
+# ---------------------------------------------------------------------------------------------
+# 2c. postgres images (no registry): debootstrap rootfs + entrypoint, `docker import` with --change
+# ---------------------------------------------------------------------------------------------
+smoke_test_image() {  # run the image like `docker run -e POSTGRES_PASSWORD=...` and check the contract
+	local tag=$1 name="setup-smoke-$RANDOM-$BASHPID" ok=0 ready
+	"$DOCKER" run -d --name "$name" -e POSTGRES_PASSWORD=smoke -e POSTGRES_DB=smokedb "$tag" -c fsync=off >/dev/null
+	for _ in $(seq 1 60); do
+		if "$DOCKER" exec "$name" pg_isready --host localhost --dbname smokedb --username postgres >/dev/null 2>&1; then ok=1; break; fi
+		sleep 0.5
+	done
+	ready=$("$DOCKER" logs "$name" 2>&1 | grep -c 'database system is ready to accept connections' || true)
+	if [ "$ok" = 1 ]; then
+		"$DOCKER" exec -e PGPASSWORD=smoke "$name" psql -h "$("$DOCKER" inspect -f '{{.NetworkSettings.IPAddress}}' "$name")" \
+			-U postgres -d smokedb -Atc 'select version()' || ok=0
+	fi
+	if [ "$ok" != 1 ] || [ "$ready" != 2 ]; then "$DOCKER" logs "$name" 2>&1 | tail -n 30; fi
+	"$DOCKER" rm -fv "$name" >/dev/null
+	[ "$ok" = 1 ] && [ "$ready" = 2 ]
+}
+
+build_image() {  # build_image SUITE PG_MAJOR TAG
+	local suite=$1 major=$2 tag=$3 t0=$SECONDS
+	local rootfs="$WORK/build/rootfs-$suite" blog="$WORK/build/build-$suite.log"
+	if image_current "$tag"; then log "$tag present ($RECIPE_ID), skipping"; return 0; fi
+	log "$tag: debootstrap $suite + postgresql-$major (log: $blog)"
+	mkdir -p "$WORK/build" "$WORK/cache/debootstrap-$suite"
+	rm -rf "$rootfs"
+	if ! debootstrap --variant=minbase --include="postgresql-$major,locales" \
+			--cache-dir="$WORK/cache/debootstrap-$suite" "$suite" "$rootfs" "$MIRROR" >"$blog" 2>&1; then
+		tail -n 30 "$blog" >&2; die "debootstrap $suite failed (log: $blog)"
+	fi
+	log "$tag: debootstrap done in $((SECONDS - t0))s, customising"
+	# NB: $rootfs/var/run is an absolute symlink to /run - always use $rootfs/run here.
+	# postgresql-common created a 'main' cluster; the official image has none
+	rm -rf "$rootfs/etc/postgresql/$major/main" "$rootfs/var/lib/postgresql/$major/main" "$rootfs/run/adduser"
+	sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
+		"$rootfs/etc/postgresql-common/createcluster.conf"
+	# like the official image: initdb-generated postgresql.conf listens on all interfaces
+	sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$rootfs/usr/share/postgresql/$major/postgresql.conf.sample"
+	grep -q "^listen_addresses = '\*'" "$rootfs/usr/share/postgresql/$major/postgresql.conf.sample" || die "listen_addresses edit failed"
+	# postgres uid/gid 999 like the official image (Testcontainers' WithSsl() maps files to 999:999)
+	local ouid ogid
+	ouid=$(chroot "$rootfs" id -u postgres); ogid=$(chroot "$rootfs" id -g postgres)
+	if [ "$ouid" != 999 ]; then
+		chroot "$rootfs" getent passwd 999 >/dev/null && die "uid 999 already used in $suite rootfs"
+		chroot "$rootfs" getent group 999 >/dev/null && die "gid 999 already used in $suite rootfs"
+		chroot "$rootfs" groupmod -g 999 postgres
+		chroot "$rootfs" usermod -u 999 -g 999 postgres
+		find "$rootfs" -xdev -uid "$ouid" -exec chown -h 999 {} +
+		find "$rootfs" -xdev -gid "$ogid" -exec chgrp -h 999 {} +
+	fi
+	# en_US.UTF-8 like the official image (default collation of new clusters)
+	chroot "$rootfs" localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8
+	install -d -o 999 -g 999 -m 3777 "$rootfs/run/postgresql"
+	install -d -o 999 -g 999 -m 1777 "$rootfs/var/lib/postgresql/data"
+	install -d -m 0755 "$rootfs/docker-entrypoint-initdb.d"
+	install -m 0755 "$ENTRYPOINT_SRC" "$rootfs/usr/local/bin/docker-entrypoint.sh"
+	ln -sfn usr/local/bin/docker-entrypoint.sh "$rootfs/docker-entrypoint.sh"
+	# slim down: apt caches/lists, docs, man pages, message translations, logs
+	rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* \
+		"$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+		"$rootfs"/var/log/*.log "$rootfs"/var/log/apt/* "$rootfs"/var/cache/debconf/*-old
+	find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+	local pgver
+	pgver=$(chroot "$rootfs" dpkg-query -W -f="\${Version}" "postgresql-$major")
+	log "$tag: importing (postgresql-$major $pgver)"
+	tar --numeric-owner -C "$rootfs" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf - . |
+		"$DOCKER" import \
+			--change "ENV PATH=/usr/lib/postgresql/$major/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+			--change "ENV LANG=en_US.utf8" \
+			--change "ENV PG_MAJOR=$major" \
+			--change "ENV PG_VERSION=$pgver" \
+			--change "ENV PGDATA=/var/lib/postgresql/data" \
+			--change "VOLUME /var/lib/postgresql/data" \
+			--change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
+			--change 'CMD ["postgres"]' \
+			--change 'EXPOSE 5432' \
+			--change 'STOPSIGNAL SIGINT' \
+			--change "LABEL $IMAGE_LABEL=$RECIPE_ID" \
+			- "$tag" >/dev/null
+	[ "${SETUP_KEEP_ROOTFS:-0}" = 1 ] || rm -rf "$rootfs"
+	log "$tag: imported ($(numfmt --to=iec "$("$DOCKER" image inspect -f '{{.Size}}' "$tag")")), smoke test"
+	smoke_test_image "$tag" || die "$tag smoke test failed"
+	log "$tag: built + smoke-tested in $((SECONDS - t0))s"
+}
+
+if [ "$PARALLEL" = 1 ]; then
+	build_image bookworm 15 postgres:15 & p15=$!
+	build_image trixie 17 postgres:17 & p17=$!
+	rc=0
+	wait "$p15" || rc=1
+	wait "$p17" || rc=1
+	[ "$rc" = 0 ] || die "image build failed"
+else
+	build_image bookworm 15 postgres:15
+	build_image trixie 17 postgres:17
+fi
+# drop older images of this recipe left untagged by a rebuild
+"$DOCKER" image prune -f --filter "label=$IMAGE_LABEL" >/dev/null
+
+# a plain `docker` on PATH must work too (e.g. /usr/local/bin/docker, a different client, may come first)
+if ! docker version >/dev/null 2>&1; then
+	log "WARNING: '$(command -v docker || echo docker)' on PATH cannot talk to dockerd; use $DOCKER"
+fi
+
+summary
+log "done in $((SECONDS - T_START))s"

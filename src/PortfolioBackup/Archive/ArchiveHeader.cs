@@ -19,6 +19,12 @@ public sealed record ArchiveHeader(
     /// <summary>The newest archive version this reader knows (pg_dump 17 writes 1.16).</summary>
     public static readonly Version NewestSupported = new(1, 16, 0);
 
+    /// <summary>True when this reader can decompress the archive's data (none, gzip, lz4, zstd).</summary>
+    public bool IsCompressionKnown => Enum.IsDefined(Compression);
+
+    /// <summary>The compression algorithm as pg_dump names it, or "unknown (N)" for a number this reader does not know.</summary>
+    public string CompressionName => IsCompressionKnown ? Compression.ToString().ToLowerInvariant() : $"unknown ({(int)Compression})";
+
     /// <summary>The major version of the pg_dump that wrote the archive, parsed from its version string (0 when unknown).</summary>
     public int PgDumpMajor => MajorOf(PgDumpVersion);
 

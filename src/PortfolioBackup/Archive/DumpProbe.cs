@@ -96,10 +96,8 @@ public static class DumpProbe
         int? level = null;
         if (version >= new Version(1, 15, 0))
         {
-            var algorithm = reader.ReadByte();
-            compression = Enum.IsDefined(typeof(ArchiveCompression), algorithm)
-                ? (ArchiveCompression)algorithm
-                : throw new InvalidDataException($"unknown compression algorithm {algorithm} in the header");
+            // An unknown algorithm is kept as its number: pg_restore only warns about it too, and the scan names it in its verdict.
+            compression = (ArchiveCompression)reader.ReadByte();
         }
         else
         {
@@ -135,7 +133,7 @@ public static class DumpProbe
         try
         {
             var header = ReadHeader(new ArchiveStreamReader(stream));
-            return new(path, DumpFileKind.Custom, $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.Compression.ToString().ToLowerInvariant()} compression", header, size);
+            return new(path, DumpFileKind.Custom, $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.CompressionName} compression", header, size);
         }
         catch (EndOfStreamException)
         {

@@ -17,14 +17,13 @@ public sealed class BackupDirectoryLock : IDisposable
     public static BackupDirectoryLock Acquire(string backupDirectory, string operation)
     {
         var path = Path.Combine(backupDirectory, FileName);
+        var ownerPath = path + ".owner";
         try
         {
-            // On Unix, FileShare.None makes .NET take flock(LOCK_EX|LOCK_NB) on the descriptor.
+            // On Unix, FileShare.None makes .NET take flock(LOCK_EX|LOCK_NB) on the descriptor. The holder is written
+            // to a side file because .NET also locks any reader of the lock file itself.
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            stream.SetLength(0);
-            var owner = System.Text.Encoding.UTF8.GetBytes($"{operation} pid {Environment.ProcessId} since {DateTimeOffset.UtcNow:O}\n");
-            stream.Write(owner);
-            stream.Flush();
+            File.WriteAllText(ownerPath, $"{operation} by pid {Environment.ProcessId} since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
             return new BackupDirectoryLock(stream);
         }
         catch (IOException ex) when (File.Exists(path))
@@ -32,8 +31,7 @@ public sealed class BackupDirectoryLock : IDisposable
             string holder;
             try
             {
-                using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                holder = new StreamReader(reader).ReadToEnd().Trim();
+                holder = File.ReadAllText(ownerPath).Trim();
             }
             catch (IOException)
             {

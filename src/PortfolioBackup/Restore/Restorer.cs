@@ -399,7 +399,7 @@ public static class Restorer
         || line.StartsWith("pg_restore: processing data for table ", StringComparison.Ordinal)
         || line.StartsWith("pg_restore: executing ", StringComparison.Ordinal);
 
-    private static async Task<IReadOnlyList<TableRowComparison>> CompareRowCountsAsync(TargetClient client, IReadOnlyList<TableRowCount> expected, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<TableRowComparison>> CompareRowCountsAsync(TargetClient client, IReadOnlyList<Backup.TableRowCount> expected, CancellationToken cancellationToken)
     {
         var rows = await client.QueryAsync(client.Connection.Database, CountRowsSql, cancellationToken);
         var actual = rows.ToDictionary(r => (r[0], r[1]), r => long.Parse(r[2], CultureInfo.InvariantCulture));

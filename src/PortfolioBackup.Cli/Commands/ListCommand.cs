@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Retention;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary><c>portfolio-backup list</c>: the backups in the folder, newest first, with age, size, manifest and kind.</summary>
+internal static class ListCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static Command Create(CliContext context)
+    {
+        var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink)." };
+        var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first.")
+        {
+            backupDir,
+            json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            var entries = await BackupCatalog.ListAsync(directory, cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            if (parseResult.GetValue(json))
+            {
+                var rows = entries.Select(e => new JsonRow(
+                    e.FileName, e.TakenAt, (long)Math.Floor(e.AgeAt(now).TotalSeconds), e.SizeBytes, e.HasManifest, KindText(e.Kind), e.IsSymlink));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, JsonOptions));
+                return ExitCodes.Ok;
+            }
+
+            await WriteTableAsync(context.Out, directory, entries, now);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task WriteTableAsync(TextWriter output, string directory, IReadOnlyList<BackupEntry> entries, DateTimeOffset now)
+    {
+        if (entries.Count == 0)
+        {
+            await output.WriteLineAsync($"no backups in {directory} yet (looking for backup_YYYYMMDD_HHMMSS.dump and pre-restore_YYYYMMDD_HHMMSS.dump)");
+            return;
+        }
+
+        string[] header = ["FILE", "AGE", "SIZE", "MANIFEST", "KIND"];
+        var rows = entries
+            .Select(e => new[]
+            {
+                e.FileName,
+                BackupAge.Format(e.AgeAt(now)),
+                ByteSize.Format(e.SizeBytes),
+                e.HasManifest ? "yes" : "no",
+                KindText(e.Kind) + (e.IsSymlink ? " (symlink)" : ""),
+            })
+            .ToList();
+        var widths = header.Select((h, i) => rows.Max(r => r[i].Length) is var w && w > h.Length ? w : h.Length).ToArray();
+        foreach (var row in rows.Prepend(header))
+        {
+            await output.WriteLineAsync(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
+        }
+
+        var total = entries.Where(e => !e.IsSymlink).Sum(e => e.SizeBytes);
+        var count = entries.Count == 1 ? "1 backup" : entries.Count.ToString(CultureInfo.InvariantCulture) + " backups";
+        await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {directory}");
+    }
+
+    private static string KindText(BackupKind kind) => kind == BackupKind.PreRestore ? "pre-restore" : "regular";
+
+    private sealed record JsonRow(
+        [property: JsonPropertyName("file")] string File,
+        [property: JsonPropertyName("takenAt")] DateTimeOffset TakenAt,
+        [property: JsonPropertyName("ageSeconds")] long AgeSeconds,
+        [property: JsonPropertyName("sizeBytes")] long SizeBytes,
+        [property: JsonPropertyName("hasManifest")] bool HasManifest,
+        [property: JsonPropertyName("kind")] string Kind,
+        [property: JsonPropertyName("isSymlink")] bool IsSymlink);
+}

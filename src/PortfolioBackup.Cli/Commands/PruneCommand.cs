@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Retention;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary><c>portfolio-backup prune</c>: deletes regular backups past RETENTION_DAYS, always keeping the newest MIN_BACKUPS.</summary>
+internal static class PruneCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted; delete nothing." };
+        var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
+        var retentionDays = new Option<int?>("--retention-days") { Description = "Delete regular backups older than N days (overrides RETENTION_DAYS, default 14; 0 keeps only the newest MIN_BACKUPS)." };
+        var minBackups = new Option<int?>("--min-backups") { Description = "Always keep the newest N regular backups (overrides MIN_BACKUPS, default 3)." };
+        var command = new Command(
+            "prune",
+            "Delete regular backups (backup_YYYYMMDD_HHMMSS.dump and its manifest) older than the retention, always keeping the newest MIN_BACKUPS. " +
+            "Other files, pre-restore_ safety backups and symlinks are never touched.")
+        {
+            dryRun,
+            backupDir,
+            retentionDays,
+            minBackups,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var settings = SettingsReader.ReadBackupSettings(context.Environment, new SettingsOverrides
+            {
+                BackupDirectory = parseResult.GetValue(backupDir),
+                RetentionDays = parseResult.GetValue(retentionDays),
+                MinBackups = parseResult.GetValue(minBackups),
+            });
+            var result = await Pruner.PruneAsync(
+                new RetentionOptions
+                {
+                    BackupDirectory = settings.BackupDirectory,
+                    RetentionDays = settings.RetentionDays,
+                    MinBackups = settings.MinBackups,
+                    DryRun = parseResult.GetValue(dryRun),
+                },
+                cancellationToken);
+            return await ReportAsync(context, result, settings);
+        });
+        return command;
+    }
+
+    private static async Task<int> ReportAsync(CliContext context, RetentionResult result, BackupSettings settings)
+    {
+        var output = context.Out;
+        if (result.SymlinkedFrom is not null)
+        {
+            await output.WriteLineAsync($"note: {result.SymlinkedFrom} is a symlink; pruning its target {result.BackupDirectory}");
+        }
+
+        var verb = result.DryRun ? "would delete" : "deleted";
+        foreach (var decision in result.Deleted)
+        {
+            await output.WriteLineAsync($"{verb} {decision.Backup.FileName} ({decision.Reason})");
+        }
+
+        if (result.DryRun)
+        {
+            foreach (var decision in result.Kept)
+            {
+                await output.WriteLineAsync($"would keep {decision.Backup.FileName} ({decision.Reason})");
+            }
+        }
+
+        foreach (var failure in result.Failed)
+        {
+            await context.Error.WriteLineAsync($"error: could not delete {failure.Path}: {failure.Problem}");
+        }
+
+        var policy = string.Create(CultureInfo.InvariantCulture, $"retention {settings.RetentionDays} d, newest {settings.MinBackups} always kept");
+        var freed = result.Deleted.Count == 0 ? "" : $" ({ByteSize.Format(result.FreedBytes)})";
+        var summary = result.DryRun
+            ? $"dry run: would delete {Count(result.Deleted.Count)}{freed}, keep {Count(result.Kept.Count)} in {result.BackupDirectory} ({policy}); nothing was deleted"
+            : result.Deleted.Count == 0 && result.Failed.Count == 0
+                ? $"nothing to prune: kept {Count(result.Kept.Count)} in {result.BackupDirectory} ({policy})"
+                : $"deleted {Count(result.Deleted.Count)}{freed}, kept {Count(result.Kept.Count)} in {result.BackupDirectory} ({policy})";
+        await output.WriteLineAsync(summary);
+
+        if (!result.Succeeded)
+        {
+            await context.Error.WriteLineAsync(
+                $"error: {result.Failed.Count.ToString(CultureInfo.InvariantCulture)} deletion(s) failed; check the folder's permissions and run prune again");
+            return ExitCodes.Failed;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static string Count(int n) => n == 1 ? "1 backup" : n.ToString(CultureInfo.InvariantCulture) + " backups";
+}

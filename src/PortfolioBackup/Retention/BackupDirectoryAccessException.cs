@@ -1,0 +1,12 @@
+namespace PortfolioBackup.Retention;
+
+/// <summary>The backup folder cannot be written by this user, so it can be neither locked nor pruned.</summary>
+public sealed class BackupDirectoryAccessException : PortfolioBackupException
+{
+    /// <summary>Creates the exception naming the folder.</summary>
+    public BackupDirectoryAccessException(string directory, Exception? innerException = null)
+        : base($"cannot prune: no permission to write in {directory} (needed for its lock and to delete backups); " +
+               "run as the user that owns the backups, or use --dry-run to only see what would be deleted", innerException)
+    {
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using PortfolioBackup.Backup;
+using PortfolioBackup.Configuration;
+
+namespace PortfolioBackup.Retention;
+
+/// <summary>Deletes regular backups past their retention from a backup folder, under the folder's lock.</summary>
+public static class Pruner
+{
+    /// <summary>Prunes (or, with <see cref="RetentionOptions.DryRun"/>, plans) the folder; takes the folder's lock for a real prune.</summary>
+    public static Task<RetentionResult> PruneAsync(RetentionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
+        if (options.DryRun)
+        {
+            return Task.FromResult(Run(options, directory, cancellationToken));
+        }
+
+        using var folderLock = AcquireLock(directory.Path);
+        return Task.FromResult(Run(options, directory, cancellationToken));
+    }
+
+    /// <summary>
+    /// Prunes a folder whose lock the caller already holds (the backup flow, right after a successful backup); asking for
+    /// the lock object proves the caller has it, where a flag could be set by mistake.
+    /// </summary>
+    internal static Task<RetentionResult> PruneAsync(RetentionOptions options, BackupDirectoryLock heldLock, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(heldLock);
+        Validate(options);
+        return Task.FromResult(Run(options, ResolvedBackupDirectory.Resolve(options.BackupDirectory), cancellationToken));
+    }
+
+    private static BackupDirectoryLock AcquireLock(string directory)
+    {
+        try
+        {
+            return BackupDirectoryLock.Acquire(directory, "prune");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            // Typically cron runs prune as a different user than the one owning the backups.
+            throw new BackupDirectoryAccessException(directory, ex);
+        }
+    }
+
+    private static void Validate(RetentionOptions options)
+    {
+        var problems = new List<string>();
+        if (options.RetentionDays < 0)
+        {
+            problems.Add(Invariant($"RETENTION_DAYS={options.RetentionDays} is negative (expected 0 or more days; 0 keeps only the newest MIN_BACKUPS)"));
+        }
+
+        if (options.MinBackups < 1)
+        {
+            problems.Add(Invariant($"MIN_BACKUPS={options.MinBackups} would let retention delete every backup (expected 1 or more)"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    private static RetentionResult Run(RetentionOptions options, ResolvedBackupDirectory directory, CancellationToken cancellationToken)
+    {
+        var now = options.Now ?? DateTimeOffset.UtcNow;
+        var entries = BackupCatalog.List(directory.Path, cancellationToken);
+        var (keep, delete) = RetentionPlanner.Plan(entries, options, now);
+        var symlinkedFrom = directory.IsSymlink ? directory.Requested : null;
+        if (options.DryRun)
+        {
+            return new RetentionResult(directory.Path, symlinkedFrom, DryRun: true, keep, delete, []);
+        }
+
+        var deleted = new List<RetentionDecision>();
+        var failed = new List<RetentionFailure>();
+        foreach (var decision in delete)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryDelete(decision.Backup, failed))
+            {
+                deleted.Add(decision);
+            }
+        }
+
+        return new RetentionResult(directory.Path, symlinkedFrom, DryRun: false, keep, deleted, failed);
+    }
+
+    private static bool TryDelete(BackupEntry backup, List<RetentionFailure> failed)
+    {
+        // Checked again right before deleting: the file may have been replaced by a link since the listing.
+        var dump = new FileInfo(backup.Path);
+        if (dump.LinkTarget is not null || !dump.Exists)
+        {
+            failed.Add(new RetentionFailure(backup, backup.Path, "changed since it was listed (now a symlink or gone); left alone"));
+            return false;
+        }
+
+        try
+        {
+            dump.Delete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            failed.Add(new RetentionFailure(backup, backup.Path, ex.Message));
+            return false;
+        }
+
+        // The manifest goes only after its dump: a failure in between leaves an orphan manifest, never a dump without one.
+        var manifest = new FileInfo(backup.ManifestPath);
+        if (manifest.LinkTarget is null && manifest.Exists)
+        {
+            try
+            {
+                manifest.Delete();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failed.Add(new RetentionFailure(backup, manifest.FullName, ex.Message));
+            }
+        }
+
+        return true;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,23 @@
+namespace PortfolioBackup.Retention;
+
+/// <summary>What a prune may delete: regular backups older than <see cref="RetentionDays"/>, never the newest <see cref="MinBackups"/>.</summary>
+public sealed record RetentionOptions
+{
+    /// <summary>The folder holding the backups (BACKUP_DIR); a symlinked folder is resolved to its real target.</summary>
+    public required string BackupDirectory { get; init; }
+
+    /// <summary>Regular backups whose name is older than this many days are candidates; 0 keeps only the newest <see cref="MinBackups"/>.</summary>
+    public int RetentionDays { get; init; } = 14;
+
+    /// <summary>The newest this many regular backups are kept however old they are, so failing backups never erase the last good one.</summary>
+    public int MinBackups { get; init; } = 3;
+
+    /// <summary>When true nothing is deleted and no lock is taken; the result lists what would go.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
+    public DateTimeOffset? Now { get; init; }
+
+    /// <summary>Backups never deleted, by file name or path (matched on the file name) (e.g. the newest verified backup).</summary>
+    public IReadOnlySet<string> ProtectedFiles { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}

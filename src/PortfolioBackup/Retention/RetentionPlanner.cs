@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace PortfolioBackup.Retention;
+
+/// <summary>Decides, without touching the disk, which backups a prune deletes; the single place where the retention rules live.</summary>
+internal static class RetentionPlanner
+{
+    public static (IReadOnlyList<RetentionDecision> Keep, IReadOnlyList<RetentionDecision> Delete) Plan(
+        IReadOnlyList<BackupEntry> entries, RetentionOptions options, DateTimeOffset now)
+    {
+        // Only real regular files count towards MinBackups: a symlink or a safety backup must not use up a slot and
+        // thereby expose a real backup to deletion.
+        var newest = entries
+            .Where(e => e.Kind == BackupKind.Regular && !e.IsSymlink)
+            .OrderByDescending(e => e.TakenAt)
+            .Take(options.MinBackups)
+            .ToHashSet();
+        var limit = TimeSpan.FromDays(options.RetentionDays);
+
+        // Matched by file name so a protected path written through a symlinked folder still matches; a name that also
+        // exists elsewhere can only make retention keep more, never less.
+        var protectedNames = options.ProtectedFiles.Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+
+        var keep = new List<RetentionDecision>();
+        var delete = new List<RetentionDecision>();
+        foreach (var entry in entries)
+        {
+            var age = entry.AgeAt(now);
+            var ageText = BackupAge.Format(age);
+            string? keepReason =
+                entry.Kind == BackupKind.PreRestore ? "pre-restore safety backup, never pruned"
+                : entry.IsSymlink ? "symlink, not followed or deleted"
+                : protectedNames.Contains(entry.FileName) ? "protected"
+                // Exactly RetentionDays old is still kept: only strictly older backups go.
+                : age <= limit ? $"age {ageText} <= {Days(options.RetentionDays)}"
+                : newest.Contains(entry) ? $"one of the newest {options.MinBackups} backups (age {ageText})"
+                : null;
+
+            if (keepReason is null)
+            {
+                delete.Add(new RetentionDecision(entry, age, $"age {ageText} > {Days(options.RetentionDays)}"));
+            }
+            else
+            {
+                keep.Add(new RetentionDecision(entry, age, keepReason));
+            }
+        }
+
+        return (keep, delete);
+    }
+
+    private static string Days(int days) => days.ToString(CultureInfo.InvariantCulture) + " d";
+}
