@@ -226,6 +226,28 @@ public sealed class RestoreCliTests(PostgresServerFixture fixture)
         (await FingerprintAsync(database)).Should().Be(before);
     }
 
+    [Fact]
+    public async Task Wrong_password_is_reported_without_printing_it_and_nothing_is_changed()
+    {
+        // Arrange
+        using var backups = new TempDirectory();
+        var database = await fixture.CreateDatabaseAsync();
+        var backup = await RestoreTestData.BackupAsync(fixture, database, backups.Path);
+        await fixture.ExecuteAsync(database, RestoreTestData.ChangeDataSql);
+        var before = await FingerprintAsync(database);
+        var environment = fixture.CliEnvironment(database, backups.Path);
+        environment["DB_PASSWORD"] = "wrong-" + fixture.Password;
+
+        // Act
+        var run = await CliRunner.RunAsync(environment, "restore", backup.DumpPath, "--yes");
+
+        // Assert
+        run.ExitCode.Should().Be(1, run.AllOutput);
+        run.Error.Should().Contain("cannot connect to").And.Contain("password authentication failed").And.Contain("Nothing was changed");
+        run.AllOutput.Should().NotContain(fixture.Password);
+        (await FingerprintAsync(database)).Should().Be(before);
+    }
+
     private async Task<string> FingerprintAsync(string database)
     {
         var counts = await RestoreTestData.CountsAsync(fixture, database);
