@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Restore;
+using PortfolioBackup.Verification;
 using Spectre.Console;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -20,7 +21,7 @@ internal static class RestoreCommand
         var composeService = new Option<string?>("--compose-service") { Description = "Restore inside the running container of this compose service (found by its com.docker.compose.service label)." };
         var yes = new Option<bool>("--yes") { Description = "Confirm without asking (required when no terminal is attached)." };
         var force = new Option<bool>("--force") { Description = "Restore even when the dump fails its checks." };
-        var verify = new Option<string>("--verify") { Description = "Checks before touching the target: quick (format, manifest size and SHA-256, table of contents), full, or none.", DefaultValueFactory = _ => "quick" };
+        var verify = new Option<string>("--verify") { Description = "Checks before touching the target: quick (format, manifest size and SHA-256, table of contents), full (also a restore into a throwaway server, as verify does), or none.", DefaultValueFactory = _ => "quick" };
         verify.AcceptOnlyFromAmong("quick", "full", "none");
         var noSafetyBackup = new Option<bool>("--no-safety-backup") { Description = "Do not back up the target into BACKUP_DIR (as pre-restore_…dump) first." };
         var jobs = new Option<int>("--jobs") { Description = "Parallel pg_restore jobs.", DefaultValueFactory = _ => 1 };
@@ -86,6 +87,7 @@ internal static class RestoreCommand
                 DumpPath = parse.GetValue(dump)!,
                 Target = target,
                 Verify = Enum.Parse<RestoreVerifyMode>(parse.GetValue(verify) ?? "quick", ignoreCase: true),
+                FullVerification = new VerificationOptions { Environment = context.Environment, Jobs = jobCount },
                 Force = parse.GetValue(force),
                 SafetyBackup = safety,
                 BackupDirectory = string.IsNullOrWhiteSpace(directory) ? null : directory,

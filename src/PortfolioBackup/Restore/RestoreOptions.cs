@@ -1,3 +1,5 @@
+using PortfolioBackup.Verification;
+
 namespace PortfolioBackup.Restore;
 
 /// <summary>How much of the dump is checked before the target is touched.</summary>
@@ -24,6 +26,9 @@ public sealed record RestoreOptions
 
     /// <summary>How the dump is checked before anything touches the target.</summary>
     public RestoreVerifyMode Verify { get; init; } = RestoreVerifyMode.Quick;
+
+    /// <summary>How <see cref="RestoreVerifyMode.Full"/> verifies (engine, image, expectations); no ledger is written by default.</summary>
+    public VerificationOptions FullVerification { get; init; } = new();
 
     /// <summary>Restore even when the checks find the dump unhealthy.</summary>
     public bool Force { get; init; }

@@ -5,6 +5,7 @@ using PortfolioBackup.Archive;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Tools;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Restore;
 
@@ -161,16 +162,12 @@ public static class Restorer
         return string.Join(' ', parts.Select(ShellQuote));
     }
 
-    /// <summary>
-    /// The full verification (a restore into a throwaway server) of <c>--verify full</c>. The Verification engine
-    /// (<c>Verification/DumpVerifier</c>) is built on another branch; until it lands this refuses clearly.
-    /// </summary>
-    private static Task<IReadOnlyList<DumpCheck>> RunFullVerificationAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
+    /// <summary>The full verification of <c>--verify full</c>: the dump is restored into a throwaway server by the Verification engine and its checks become restore checks.</summary>
+    private static async Task<IReadOnlyList<DumpCheck>> RunFullVerificationAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
     {
-        _ = (dumpPath, options, cancellationToken);
-        throw new ConfigurationException(
-            ["--verify full needs the verification engine (portfolio-backup verify), which is not part of this build yet"],
-            "Use --verify quick (the default: format, manifest size and SHA-256, table of contents), or verify the dump first with 'portfolio-backup verify'.");
+        options.Progress?.Invoke("verifying the dump fully in a throwaway server");
+        var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
+        return report.Dumps.SelectMany(d => d.Checks).Select(c => new DumpCheck($"full: {c.Name}", c.Passed, c.Detail)).ToList();
     }
 
     private static void Validate(RestoreOptions options)

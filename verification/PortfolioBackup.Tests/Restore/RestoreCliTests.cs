@@ -248,6 +248,24 @@ public sealed class RestoreCliTests(PostgresServerFixture fixture)
         (await FingerprintAsync(database)).Should().Be(before);
     }
 
+    [Fact]
+    public async Task Verify_full_runs_the_throwaway_restore_before_touching_the_target()
+    {
+        // Arrange
+        using var backups = new TempDirectory();
+        var database = await fixture.CreateDatabaseAsync();
+        var backup = await RestoreTestData.BackupAsync(fixture, database, backups.Path);
+        await fixture.ExecuteAsync(database, RestoreTestData.ChangeDataSql);
+
+        // Act
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, backups.Path), "restore", backup.DumpPath, "--yes", "--verify", "full", "--no-safety-backup");
+
+        // Assert
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().Contain("check full: ").And.NotContain("FAILED");
+        (await RestoreTestData.CountsAsync(fixture, database)).Should().Equal(PostgresServerFixture.SeedRowCounts);
+    }
+
     private async Task<string> FingerprintAsync(string database)
     {
         var counts = await RestoreTestData.CountsAsync(fixture, database);
