@@ -160,7 +160,7 @@ public sealed class BackupFailureTests(PostgresServerFixture fixture)
 
         // Assert
         run.ExitCode.Should().Be(1);
-        run.Error.Should().Contain("cannot back up").And.Contain("is locked by another run").And.Contain("prune pid");
+        run.Error.Should().Contain("cannot back up").And.Contain("is locked by another run").And.Contain("prune by pid");
         BackupTestSupport.BackupArtifacts(temp.Path).Should().BeEmpty();
     }
 
