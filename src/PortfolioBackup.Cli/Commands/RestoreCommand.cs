@@ -167,7 +167,7 @@ internal static class RestoreCommand
         if (result.SafetyBackupPath is { } safety)
         {
             output.WriteLine($"safety backup: {safety} (with manifest); to undo this restore run:");
-            output.WriteLine($"  {Restorer.RollbackCommand(safety, result.Plan.Target, Path.GetDirectoryName(safety))}");
+            output.WriteLine($"  {Restorer.RollbackCommand(safety, result.Plan.Target)}");
         }
 
         output.WriteLine($"restored {result.Plan.DumpPath} into {result.Plan.Target.Describe()} in {result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");

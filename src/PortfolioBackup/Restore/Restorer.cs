@@ -140,7 +140,7 @@ public static class Restorer
     }
 
     /// <summary>The command line that restores a safety backup into the same target.</summary>
-    public static string RollbackCommand(string safetyBackupPath, RestoreTarget target, string? backupDirectory)
+    public static string RollbackCommand(string safetyBackupPath, RestoreTarget target)
     {
         var parts = new List<string> { "portfolio-backup", "restore", safetyBackupPath };
         if (target.Container is { } container)
@@ -152,13 +152,8 @@ public static class Restorer
             parts.AddRange(["--host", target.Connection.Host, "--port", target.Connection.Port.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        parts.AddRange(["--username", target.Connection.User, "--target-db", target.Connection.Database]);
-        if (backupDirectory is not null)
-        {
-            parts.AddRange(["--backup-dir", backupDirectory]);
-        }
-
-        parts.Add("--yes");
+        // No second safety backup: it could collide with this one's name within the same second, and the file being restored is itself the safe copy.
+        parts.AddRange(["--username", target.Connection.User, "--target-db", target.Connection.Database, "--no-safety-backup", "--yes"]);
         return string.Join(' ', parts.Select(ShellQuote));
     }
 
@@ -365,7 +360,7 @@ public static class Restorer
             errors = ToolRunner.Tail(result.StandardError);
         }
 
-        var rollback = safetyBackup is null ? null : RollbackCommand(safetyBackup, options.Target, options.BackupDirectory);
+        var rollback = safetyBackup is null ? null : RollbackCommand(safetyBackup, options.Target);
         string state;
         if (options.SingleTransaction)
         {
