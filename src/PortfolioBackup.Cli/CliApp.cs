@@ -58,5 +58,6 @@ internal static class CliApp
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
         yield return VerifyCommand.Create(context);
+        yield return RestoreCommand.Create(context);
     }
 }

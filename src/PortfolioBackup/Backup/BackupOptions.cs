@@ -13,4 +13,7 @@ public sealed record BackupOptions
 
     /// <summary>Called with a short description of each phase ("connecting", "dumping", ...) for spinners and logs.</summary>
     public Action<string>? Progress { get; init; }
+
+    /// <summary>The file name prefix: <see cref="BackupFileName.BackupPrefix"/>, or <see cref="BackupFileName.PreRestorePrefix"/> for safety backups taken before a restore.</summary>
+    public string FileNamePrefix { get; init; } = BackupFileName.BackupPrefix;
 }

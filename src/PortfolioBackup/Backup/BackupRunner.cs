@@ -31,7 +31,7 @@ public static class BackupRunner
         using var folderLock = BackupDirectoryLock.Acquire(directory, "back up");
 
         var startedAt = options.Clock.GetUtcNow();
-        var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt));
+        var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt, options.FileNamePrefix));
         var manifestPath = BackupFileName.ManifestPathFor(dumpPath);
         foreach (var existing in new[] { dumpPath, manifestPath }.Where(File.Exists))
         {
