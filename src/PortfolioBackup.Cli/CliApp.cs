@@ -53,6 +53,7 @@ internal static class CliApp
     private static IEnumerable<Command> Commands(CliContext context)
     {
         // One line per command; each command lives in Commands/ and owns its options.
+        yield return BackupCommand.Create(context);
         yield return PruneCommand.Create(context);
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
