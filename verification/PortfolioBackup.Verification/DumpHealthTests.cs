@@ -11,7 +11,7 @@ public sealed class DumpHealthTests(RestoredDatabases databases)
     public async Task Dump_restores_and_passes_every_check(DumpCase dump)
     {
         // Arrange
-        databases.ShouldHaveSomethingToVerify();
+        databases.ShouldHaveSomethingToVerify(withHelp: true);
 
         // Act
         var verdict = await databases.VerifyAsync(dump);

@@ -6,12 +6,17 @@ namespace PortfolioBackup.VerificationSuite.Fixtures;
 /// <summary>Assertions whose messages say which dump failed which check and why, so the failure alone is actionable.</summary>
 public static class Verdicts
 {
-    /// <summary>Fails with the help text when there is nothing to verify (BACKUP_DIR missing, unreadable or empty).</summary>
-    public static void ShouldHaveSomethingToVerify(this RestoredDatabases databases)
+    /// <summary>
+    /// Fails when there is nothing to verify (BACKUP_DIR missing, unreadable or empty): with the help text in
+    /// <see cref="DumpHealthTests"/>, with a one-line pointer to it in every other test.
+    /// </summary>
+    public static void ShouldHaveSomethingToVerify(this RestoredDatabases databases, bool withHelp = false)
     {
         if (databases.Selection.Problem is { } problem)
         {
-            Fail($"Nothing to verify: {problem}.\n{SuiteSettings.Help}");
+            Fail(withHelp
+                ? $"Nothing to verify: {problem}.\n{SuiteSettings.Help}"
+                : $"Nothing to verify: {problem} (Dump_restores_and_passes_every_check says how to set BACKUP_DIR).");
         }
     }
 
