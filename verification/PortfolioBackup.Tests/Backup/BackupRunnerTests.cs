@@ -150,4 +150,29 @@ public sealed class BackupRunnerTests(PostgresServerFixture fixture)
         restored.Should().BeEquivalentTo(result.Manifest.Tables!.ToDictionary(t => t.QualifiedName, t => t.Rows));
         result.Manifest.Tables!.Single(t => t.QualifiedName == "public.bulk").Rows.Should().Be(300_000);
     }
+
+    [Fact]
+    public async Task Backup_authenticates_with_a_password_file_and_command_line_flags_override_the_environment()
+    {
+        // Arrange
+        var database = await fixture.CreateDatabaseAsync();
+        using var temp = new TempDirectory();
+        var passFile = temp.Combine("pgpass");
+        await File.WriteAllTextAsync(passFile, $"127.0.0.1:{fixture.Server.Port}:*:{fixture.Server.Superuser}:{fixture.Password}\n");
+        File.SetUnixFileMode(passFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var env = fixture.CliEnvironment("wrong_database", temp.Combine("env-dir"));
+        env.Remove("DB_PASSWORD");
+        env["PGPASSFILE"] = passFile;
+        var backupDir = temp.Combine("flag-dir");
+
+        // Act
+        var run = await CliRunner.RunAsync(env, "backup", "--backup-dir", backupDir, "--dbname", database);
+
+        // Assert
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().Contain("backup written: " + backupDir).And.Contain("10 tables").And.Contain("rows");
+        run.AllOutput.Should().NotContain(fixture.Password);
+        Directory.Exists(temp.Combine("env-dir")).Should().BeFalse();
+        Directory.GetFiles(backupDir, "backup_*.dump").Should().ContainSingle();
+    }
 }
