@@ -117,7 +117,7 @@ if needs_build; then
 	flock 9
 	if needs_build; then
 		echo "building the verification suite into ${suite_output} (only when sources changed)" >&2
-		"${dotnet_bin}" build "${suite_project}" -c Release -o "${suite_output}" --nologo -v quiet >&2
+		"${dotnet_bin}" build "${suite_project}" -c Release -o "${suite_output}" --nologo -v quiet --disable-build-servers >&2
 		touch "${suite_dll}"
 	fi
 	exec 9>&-
