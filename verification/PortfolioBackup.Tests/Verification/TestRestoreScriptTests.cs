@@ -12,8 +12,11 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
     [Fact]
     public async Task Backup_then_test_restore_shows_the_dump_healthy_with_exact_counts()
     {
-        // Arrange
-        var database = await fixture.CreateDatabaseAsync();
+        // Arrange: the sample's database name, so the suite compares the schema with the committed sample snapshot
+        // (a fresh name would make Snapshooter record a new snapshot file in the source tree).
+        const string database = "portfolio_sample";
+        await fixture.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database}");
+        await fixture.ExecuteAsync("postgres", $"CREATE DATABASE {database} TEMPLATE {PostgresServerFixture.TemplateDatabase}");
         using var temp = new TempDirectory();
         var backupDir = temp.Combine("backups");
         var backup = await TestRestoreScript.RunAsync("backup_db.sh", fixture.CliEnvironment(database, backupDir), temp.Path);
@@ -28,7 +31,8 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
         result.ExitCode.Should().Be(0, result.StandardOutput + result.StandardError);
         result.StandardOutput.Should().Contain($"{dump}: healthy (local").And.Contain("1 of 1 dump(s) healthy")
             .And.Contain($"Passed Dump_restores_and_passes_every_check(dump: {dump})")
-            .And.Contain($"Passed Every_image_row_points_at_an_existing_user(dump: {dump})");
+            .And.Contain($"Passed Every_image_row_points_at_an_existing_user(dump: {dump})")
+            .And.Contain($"Passed Newest_dump_has_the_recorded_schema(dump: {dump})");
         foreach (var (table, rows) in PostgresServerFixture.SeedRowCounts)
         {
             result.StandardOutput.Should().Contain($"  rows  {table}: {rows} (expected {rows})");
