@@ -44,8 +44,8 @@ internal static class BackupCommand
             var result = await RunAsync(context, settings, cancellationToken);
             await Report(context, result);
 
-            // retention runs here after a successful backup (Retention/)
-            return ExitCodes.Ok;
+            // Retention only after a backup that succeeded: a failing backup job must never erase older good backups.
+            return await PruneCommand.PruneAndReportAsync(context, settings, dryRun: false, cancellationToken);
         });
         return command;
     }

@@ -32,18 +32,24 @@ internal static class PruneCommand
                 RetentionDays = parseResult.GetValue(retentionDays),
                 MinBackups = parseResult.GetValue(minBackups),
             });
-            var result = await Pruner.PruneAsync(
-                new RetentionOptions
-                {
-                    BackupDirectory = settings.BackupDirectory,
-                    RetentionDays = settings.RetentionDays,
-                    MinBackups = settings.MinBackups,
-                    DryRun = parseResult.GetValue(dryRun),
-                },
-                cancellationToken);
-            return await ReportAsync(context, result, settings);
+            return await PruneAndReportAsync(context, settings, parseResult.GetValue(dryRun), cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Applies the retention policy (also after each successful backup) and prints every decision; returns the exit code.</summary>
+    internal static async Task<int> PruneAndReportAsync(CliContext context, BackupSettings settings, bool dryRun, CancellationToken cancellationToken)
+    {
+        var result = await Pruner.PruneAsync(
+            new RetentionOptions
+            {
+                BackupDirectory = settings.BackupDirectory,
+                RetentionDays = settings.RetentionDays,
+                MinBackups = settings.MinBackups,
+                DryRun = dryRun,
+            },
+            cancellationToken);
+        return await ReportAsync(context, result, settings);
     }
 
     private static async Task<int> ReportAsync(CliContext context, RetentionResult result, BackupSettings settings)
