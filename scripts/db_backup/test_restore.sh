@@ -75,6 +75,15 @@ if [[ -n "${COMPOSE_FILE:-}" ]]; then
 		printf '%s' "${compose_files[*]}"
 	)"
 	export COMPOSE_FILE
+else
+	# The tests run in their own folder: find the caller's compose file here, as `docker compose` would.
+	for candidate in compose.yaml compose.yml docker-compose.yml docker-compose.yaml; do
+		if [[ -f "${candidate}" ]]; then
+			COMPOSE_FILE="$(absolute "${candidate}")"
+			export COMPOSE_FILE
+			break
+		fi
+	done
 fi
 
 results_dir="$(absolute "${RESULTS_DIR:-${repo_root}/artifacts/verification-results}")"
