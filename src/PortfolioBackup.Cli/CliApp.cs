@@ -56,5 +56,6 @@ internal static class CliApp
         yield return PruneCommand.Create(context);
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
+        yield return VerifyCommand.Create(context);
     }
 }

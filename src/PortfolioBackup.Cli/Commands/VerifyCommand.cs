@@ -1,0 +1,215 @@
+using System.CommandLine;
+using PortfolioBackup.Backup;
+using PortfolioBackup.Compose;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Engines;
+using PortfolioBackup.Verification;
+using Spectre.Console;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary><c>portfolio-backup verify</c>: restores dumps into a throwaway server and proves them healthy.</summary>
+internal static class VerifyCommand
+{
+    private const string BackupDirHelp =
+        "Set the backup folder with --backup-dir DIR or the BACKUP_DIR environment variable, e.g.\n" +
+        "  BACKUP_DIR=/var/backups/portfolio portfolio-backup verify --latest\n" +
+        "or name dump files directly: portfolio-backup verify /var/backups/portfolio/backup_20250101_030000.dump";
+
+    public static Command Create(CliContext context)
+    {
+        var files = new Argument<string[]>("FILE") { Description = "Dumps to verify; all backup_*.dump in the backup folder when none are given.", Arity = ArgumentArity.ZeroOrMore };
+        var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (default: $BACKUP_DIR); the verification ledger is kept there." };
+        var latest = new Option<bool>("--latest") { Description = "Verify only the newest backup in the backup folder." };
+        var engine = new Option<string>("--engine") { Description = "Where to restore: auto (container when Docker answers, else local), container or local.", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong("auto", "container", "local");
+        var image = new Option<string?>("--image") { Description = "The production image, e.g. postgres:15 (beats the compose files)." };
+        var composeFiles = new Option<string[]>("--compose-file") { Description = "A compose file naming the production image (repeatable; later files override).", AllowMultipleArgumentsPerToken = false };
+        var service = new Option<string?>("--service") { Description = "The database service in the compose files (default: db, or the config's serviceName)." };
+        var config = new Option<string?>("--config") { Description = "Expectations JSON (required tables, minimum rows, smoke queries, budget); default: $VERIFY_CONFIG or built-in." };
+        var report = new Option<string?>("--report") { Description = "Also write the verdicts as JSON to this file." };
+        var jobs = new Option<int?>("--jobs") { Description = "Parallel pg_restore jobs (default: the number of CPUs)." };
+        var allowMismatch = new Option<bool>("--allow-version-mismatch") { Description = "Let the local engine run another PostgreSQL major than production." };
+
+        var command = new Command("verify", "Restore dumps into a throwaway PostgreSQL and prove them healthy (exit 0 all healthy, 1 any not, 2 usage).")
+        {
+            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, allowMismatch,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var named = parse.GetValue(files) ?? [];
+            string? directory = named.Length == 0
+                ? SettingsReader.RequireBackupDirectory(context.Environment, parse.GetValue(backupDir))
+                : parse.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
+            if (string.IsNullOrWhiteSpace(directory))
+            {
+                // Named files can be verified without a backup folder; only the ledger needs one.
+                directory = null;
+            }
+
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                throw new ConfigurationException([$"the backup folder {directory} does not exist"], BackupDirHelp);
+            }
+
+            var jobCount = parse.GetValue(jobs) ?? Environment.ProcessorCount;
+            if (jobCount < 1)
+            {
+                throw new ConfigurationException([$"--jobs {jobCount} is not a number of parallel jobs (expected 1 or more)"]);
+            }
+
+            var notes = new List<string>();
+            var dumps = named.Length > 0 ? [.. named] : SelectDumps(directory!, parse.GetValue(latest), notes);
+            if (dumps.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"error: no backup_*.dump files in {directory}; take a backup first, or name dump files to verify.");
+                return ExitCodes.Failed;
+            }
+
+            var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
+            var options = new VerificationOptions
+            {
+                Server = new RestoreServerOptions
+                {
+                    Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
+                    Image = parse.GetValue(image),
+                    Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
+                    AllowVersionMismatch = parse.GetValue(allowMismatch),
+                    MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
+                },
+                Expectations = expectations,
+                Jobs = jobCount,
+                LedgerDirectory = directory,
+                Environment = context.Environment,
+            };
+            if (directory is null)
+            {
+                notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
+            }
+
+            var result = await RunAsync(context, dumps, options, cancellationToken);
+            result = result with { Notes = [.. result.Notes, .. notes] };
+            Print(context, result);
+            if (parse.GetValue(report) is { } reportPath)
+            {
+                await VerificationReportWriter.WriteAsync(result, reportPath, cancellationToken);
+            }
+
+            return result.AllHealthy ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static List<string> SelectDumps(string directory, bool latest, List<string> notes)
+    {
+        var backups = new List<(string Path, DateTimeOffset TakenAt)>();
+        var ignored = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(directory))
+        {
+            var name = Path.GetFileName(path);
+            if (BackupFileName.TryParse(name, out var takenAt))
+            {
+                backups.Add((path, takenAt));
+            }
+            else if (!name.EndsWith(BackupFileName.ManifestSuffix, StringComparison.Ordinal)
+                     && name != VerificationLedger.FileName && !name.StartsWith(BackupDirectoryLock.FileName, StringComparison.Ordinal))
+            {
+                ignored.Add(name);
+            }
+        }
+
+        if (ignored.Count > 0)
+        {
+            ignored.Sort(StringComparer.Ordinal);
+            notes.Add($"ignored {ignored.Count} file(s) in {directory} that are not backup_*.dump: {string.Join(", ", ignored)}");
+        }
+
+        var ordered = backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
+        return latest ? ordered.TakeLast(1).ToList() : ordered;
+    }
+
+    private static async Task<VerificationReport> RunAsync(CliContext context, List<string> dumps, VerificationOptions options, CancellationToken cancellationToken)
+    {
+        if (!context.IsTerminal)
+        {
+            var progress = new InlineProgress(p => context.Error.WriteLine($"{Path.GetFileName(p.File)}: {p.Stage}"));
+            return await DumpVerifier.VerifyAsync(dumps, options, progress, cancellationToken);
+        }
+
+        VerificationReport? result = null;
+        await context.Console.Status().StartAsync("starting a throwaway PostgreSQL", async status =>
+        {
+            var progress = new InlineProgress(p => status.Status($"{Markup.Escape(Path.GetFileName(p.File))}: {p.Stage}"));
+            result = await DumpVerifier.VerifyAsync(dumps, options, progress, cancellationToken);
+        });
+        return result!;
+    }
+
+    private static void Print(CliContext context, VerificationReport report)
+    {
+        if (context.IsTerminal)
+        {
+            foreach (var note in report.Notes)
+            {
+                context.Console.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+            }
+
+            foreach (var dump in report.Dumps)
+            {
+                var table = new Table().Border(TableBorder.Rounded)
+                    .Title($"{Markup.Escape(Path.GetFileName(dump.File))}: {(dump.Healthy ? "[green]healthy[/]" : "[red]NOT healthy[/]")} ({dump.DurationSeconds:0.##} s, {Markup.Escape(dump.Engine)} {Markup.Escape(dump.ServerVersion)})")
+                    .AddColumn("check").AddColumn("").AddColumn("detail");
+                foreach (var check in dump.Checks)
+                {
+                    table.AddRow(new Text(check.Name), new Markup(check.Passed ? "[green]pass[/]" : "[red]FAIL[/]"), new Text(check.Detail));
+                }
+
+                context.Console.Write(table);
+                if (dump.Tables.Count > 0)
+                {
+                    var rows = new Table().Border(TableBorder.Simple).AddColumn("table").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("expected").RightAligned());
+                    foreach (var t in dump.Tables)
+                    {
+                        rows.AddRow(new Text(t.QualifiedName), new Text(t.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Text(t.ExpectedRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"));
+                    }
+
+                    context.Console.Write(rows);
+                }
+            }
+
+            context.Console.MarkupLine(report.AllHealthy ? $"[green]{Summary(report)}[/]" : $"[red]{Summary(report)}[/]");
+            return;
+        }
+
+        foreach (var note in report.Notes)
+        {
+            context.Out.WriteLine($"note: {note}");
+        }
+
+        foreach (var dump in report.Dumps)
+        {
+            context.Out.WriteLine($"{dump.File}: {(dump.Healthy ? "healthy" : "NOT HEALTHY")} ({dump.Engine}{(dump.Image is null ? string.Empty : " " + dump.Image)}, PostgreSQL {dump.ServerVersion}, {dump.DurationSeconds:0.##} s)");
+            foreach (var check in dump.Checks)
+            {
+                context.Out.WriteLine($"  {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
+            }
+
+            foreach (var t in dump.Tables)
+            {
+                context.Out.WriteLine($"  rows  {t.QualifiedName}: {t.Rows}{(t.ExpectedRows is { } e ? $" (expected {e})" : string.Empty)}");
+            }
+        }
+
+        context.Out.WriteLine(Summary(report));
+    }
+
+    private static string Summary(VerificationReport report) =>
+        $"{report.Dumps.Count(d => d.Healthy)} of {report.Dumps.Count} dump(s) healthy";
+
+    /// <summary>Reports progress on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class InlineProgress(Action<VerificationProgress> report) : IProgress<VerificationProgress>
+    {
+        public void Report(VerificationProgress value) => report(value);
+    }
+}

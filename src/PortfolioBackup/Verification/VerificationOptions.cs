@@ -1,0 +1,26 @@
+using PortfolioBackup.Engines;
+using PortfolioBackup.Tools;
+
+namespace PortfolioBackup.Verification;
+
+/// <summary>How to verify dumps: where to restore them, what a healthy database holds, and where results go.</summary>
+public sealed record VerificationOptions
+{
+    /// <summary>Which server to restore into and how to find the production image.</summary>
+    public RestoreServerOptions Server { get; init; } = new();
+
+    /// <summary>What the restored database must contain.</summary>
+    public VerificationExpectations Expectations { get; init; } = VerificationExpectations.Default;
+
+    /// <summary>Parallel jobs for <c>pg_restore -j</c>.</summary>
+    public int Jobs { get; init; } = System.Environment.ProcessorCount;
+
+    /// <summary>The folder holding <c>verification-ledger.jsonl</c> (the backup folder); no ledger is read or written when null.</summary>
+    public string? LedgerDirectory { get; init; }
+
+    /// <summary>The longest one dump's verification may take before it is stopped and reported unhealthy.</summary>
+    public TimeSpan DumpTimeout { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>The environment (compose interpolation, PG_BIN_DIR); the process's own when not set.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = EnvironmentVariables.Current();
+}
