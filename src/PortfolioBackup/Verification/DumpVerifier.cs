@@ -58,6 +58,13 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             options = options with { Server = options.Server with { MountDirectories = folders } };
         }
 
+        if (!options.Server.DataOnRam)
+        {
+            // Dumps are restored one after another and dropped, so the largest one decides.
+            var largest = dumps.Select(d => new FileInfo(d)).Where(f => f.Exists).Select(f => f.Length).DefaultIfEmpty(0).Max();
+            options = options with { Server = options.Server with { DataOnRam = DataPlacement.ShouldUseRam(DataPlacement.EstimateRestoredBytes(largest, compressed: true)) } };
+        }
+
         await using var verifier = await CreateAsync(options, cancellationToken);
         var verdicts = new List<DumpVerdict>();
         foreach (var dump in dumps)
