@@ -7,7 +7,7 @@ set -euo pipefail
 pairs="${1:-3}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="${BENCH_CACHE:-/var/tmp/portfolio-backup-bench}"
-pg_bin="${PG_BIN_DIR:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}"
+pg_bin="${PG_BIN_DIR:-$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}"
 run_as=()
 if [[ "$(id -u)" == 0 ]]; then
   run_as=(setpriv --reuid postgres --regid postgres --init-groups --)
@@ -90,3 +90,78 @@ if [[ "${BENCH_ONLY_DUMP:-}" == 1 ]]; then
   bench_dump "${BENCH_SCALE:-1}"
   exit 0
 fi
+
+now() { date +%s.%N; }
+
+# The seed's practice: a fresh default cluster, createdb, pg_restore from stdin, count the three tables.
+naive() {
+  local dump="$1" dir="$scratch/naive" port
+  port="$(start_cluster "$dir")"
+  PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres "$pg_bin/createdb" verify
+  PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres "$pg_bin/pg_restore" --no-owner -d verify <"$dump"
+  PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres "$pg_bin/psql" -X -q -t -d verify \
+    -c 'SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM images), (SELECT count(*) FROM migrations)' >/dev/null
+  stop_cluster "$dir"
+  servers=("${servers[@]:0:${#servers[@]}-1}")
+}
+
+# Runs a command with its peak RSS sampled from /proc every 20 ms; prints "seconds peak_kb".
+measure() {
+  local start end pid peak=0 rss
+  start="$(now)"
+  "$@" >"$scratch/out" 2>"$scratch/err" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    rss="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)"
+    [[ -n "$rss" && "$rss" -gt "$peak" ]] && peak="$rss"
+    sleep 0.02
+  done
+  if ! wait "$pid"; then
+    echo "command failed: $*" >&2
+    cat "$scratch/err" "$scratch/out" >&2
+    exit 1
+  fi
+  end="$(now)"
+  echo "$(echo "$end - $start" | bc -l) $peak"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ratio() { echo "scale=3; $1 / $2" | bc -l; }
+
+echo "== building the CLI once (Release)"
+dotnet publish "$repo/src/PortfolioBackup.Cli" -c Release -o "$scratch/cli" --nologo -v quiet >/dev/null
+cli="$scratch/cli/portfolio-backup"
+
+bench() {
+  local scale="$1" n="$2" dump copies=() i t rss
+  dump="$(bench_dump "$scale")"
+  for i in 1 2 3 4 5; do
+    cp "$dump" "$scratch/warm-$i.dump"
+    copies+=("$scratch/warm-$i.dump")
+  done
+  : >"$scratch/naive.t"; : >"$scratch/full.t"; : >"$scratch/quick.t"; : >"$scratch/null.t"; : >"$scratch/rss"
+  for ((i = 1; i <= n; i++)); do
+    read -r t _ < <(measure naive "$dump"); echo "$t" >>"$scratch/naive.t"
+    read -r t rss < <(measure "$cli" verify --engine local "$dump"); echo "$t" >>"$scratch/full.t"; echo "full $rss" >>"$scratch/rss"
+    read -r t rss < <(measure "$cli" verify --quick "$dump"); echo "$t" >>"$scratch/quick.t"; echo "quick $rss" >>"$scratch/rss"
+    read -r t _ < <(measure "$pg_bin/pg_restore" -f /dev/null "$dump"); echo "$t" >>"$scratch/null.t"
+  done
+  read -r t rss < <(measure "$cli" verify --engine local "${copies[@]}"); echo "warm $rss" >>"$scratch/rss"
+  local naive_m full_m quick_m null_m warm_per
+  naive_m="$(median <"$scratch/naive.t")"; full_m="$(median <"$scratch/full.t")"
+  quick_m="$(median <"$scratch/quick.t")"; null_m="$(median <"$scratch/null.t")"
+  warm_per="$(echo "scale=3; $t / 5" | bc -l)"
+  echo
+  echo "== dump x$scale: $(du -h "$dump" | cut -f1) ($n interleaved runs, medians, wall seconds)"
+  printf '%-44s %8.2f s  %6s\n' "naive (initdb, createdb, pg_restore <stdin)" "$naive_m" "1.00x"
+  printf '%-44s %8.2f s  %6sx\n' "verify --engine local (one dump)" "$full_m" "$(ratio "$full_m" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "verify --engine local, 5 dumps: per dump" "$warm_per" "$(ratio "$warm_per" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "verify --quick" "$quick_m" "$(ratio "$quick_m" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "pg_restore -f /dev/null (reference)" "$null_m" "$(ratio "$null_m" "$naive_m")"
+  echo "peak RSS of portfolio-backup (MB): $(awk '{m[$1] = ($2 > m[$1]) ? $2 : m[$1]} END {for (k in m) printf "%s %.0f  ", k, m[k] / 1024}' "$scratch/rss")"
+}
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2 / 1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench 1 "$pairs"
+bench 4 "${BENCH_PAIRS_X4:-1}"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
