@@ -30,10 +30,11 @@ internal static class VerifyCommand
         var report = new Option<string?>("--report") { Description = "Also write the verdicts as JSON to this file." };
         var jobs = new Option<int?>("--jobs") { Description = "Parallel pg_restore jobs (default: the number of CPUs)." };
         var allowMismatch = new Option<bool>("--allow-version-mismatch") { Description = "Let the local engine run another PostgreSQL major than production." };
+        var quick = new Option<bool>("--quick") { Description = "Quick tier: no server, no Docker; decompress every data block and compare row counts and SHA-256 with the manifest." };
 
         var command = new Command("verify", "Restore dumps into a throwaway PostgreSQL and prove them healthy (exit 0 all healthy, 1 any not, 2 usage).")
         {
-            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, allowMismatch,
+            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, allowMismatch, quick,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -68,6 +69,13 @@ internal static class VerifyCommand
             }
 
             var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
+            if (parse.GetValue(quick))
+            {
+                var quickOptions = new QuickVerificationOptions { Expectations = expectations };
+                var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
+                return await FinishAsync(context, quickResult with { Notes = [.. quickResult.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+            }
+
             var options = new VerificationOptions
             {
                 Server = new RestoreServerOptions
@@ -89,16 +97,20 @@ internal static class VerifyCommand
             }
 
             var result = await RunAsync(context, dumps, options, cancellationToken);
-            result = result with { Notes = [.. result.Notes, .. notes] };
-            Print(context, result);
-            if (parse.GetValue(report) is { } reportPath)
-            {
-                await VerificationReportWriter.WriteAsync(result, reportPath, cancellationToken);
-            }
-
-            return result.AllHealthy ? ExitCodes.Ok : ExitCodes.Failed;
+            return await FinishAsync(context, result with { Notes = [.. result.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
         });
         return command;
+    }
+
+    private static async Task<int> FinishAsync(CliContext context, VerificationReport result, string? reportPath, CancellationToken cancellationToken)
+    {
+        Print(context, result);
+        if (reportPath is not null)
+        {
+            await VerificationReportWriter.WriteAsync(result, reportPath, cancellationToken);
+        }
+
+        return result.AllHealthy ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static List<string> SelectDumps(string directory, bool latest, List<string> notes)
@@ -158,7 +170,7 @@ internal static class VerifyCommand
             foreach (var dump in report.Dumps)
             {
                 var table = new Table().Border(TableBorder.Rounded)
-                    .Title($"{Markup.Escape(Path.GetFileName(dump.File))}: {(dump.Healthy ? "[green]healthy[/]" : "[red]NOT healthy[/]")} ({dump.DurationSeconds:0.##} s, {Markup.Escape(dump.Engine)} {Markup.Escape(dump.ServerVersion)})")
+                    .Title($"{Markup.Escape(Path.GetFileName(dump.File))}: {(dump.Healthy ? "[green]healthy[/]" : "[red]NOT healthy[/]")} ({dump.DurationSeconds:0.##} s, {Markup.Escape(Where(report, dump))})")
                     .AddColumn("check").AddColumn("").AddColumn("detail");
                 foreach (var check in dump.Checks)
                 {
@@ -189,7 +201,7 @@ internal static class VerifyCommand
 
         foreach (var dump in report.Dumps)
         {
-            context.Out.WriteLine($"{dump.File}: {(dump.Healthy ? "healthy" : "NOT HEALTHY")} ({dump.Engine}{(dump.Image is null ? string.Empty : " " + dump.Image)}, PostgreSQL {dump.ServerVersion}, {dump.DurationSeconds:0.##} s)");
+            context.Out.WriteLine($"{dump.File}: {(dump.Healthy ? "healthy" : "NOT HEALTHY")} ({Where(report, dump)}, {dump.DurationSeconds:0.##} s)");
             foreach (var check in dump.Checks)
             {
                 context.Out.WriteLine($"  {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
@@ -203,6 +215,11 @@ internal static class VerifyCommand
 
         context.Out.WriteLine(Summary(report));
     }
+
+    private static string Where(VerificationReport report, DumpVerdict dump) =>
+        report.Tier == QuickVerifier.Tier
+            ? "quick: read natively, nothing restored"
+            : $"{dump.Engine}{(dump.Image is null ? string.Empty : " " + dump.Image)}, PostgreSQL {dump.ServerVersion}";
 
     private static string Summary(VerificationReport report) =>
         $"{report.Dumps.Count(d => d.Healthy)} of {report.Dumps.Count} dump(s) healthy";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using K4os.Compression.LZ4.Streams;
 
 namespace PortfolioBackup.Archive;
@@ -11,9 +12,9 @@ namespace PortfolioBackup.Archive;
 /// </summary>
 public static class ArchiveReader
 {
-    private const int BufferSize = 256 * 1024;
-    private const byte BlockData = 1;
-    private const byte BlockBlobs = 3;
+    internal const int BufferSize = 256 * 1024;
+    internal const byte BlockData = 1;
+    internal const byte BlockBlobs = 3;
 
     /// <summary>Reads the header and table of contents; throws <see cref="ArchiveUnreadableException"/> when the file is not a readable custom archive.</summary>
     public static async Task<ArchiveToc> ReadTocAsync(string path, CancellationToken cancellationToken = default)
@@ -43,7 +44,11 @@ public static class ArchiveReader
     }
 
     /// <summary>Reads the whole archive and returns header, TOC, per-table row counts and a verdict; a damaged or truncated file is a verdict, never an exception.</summary>
-    public static async Task<ArchiveScan> ScanAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<ArchiveScan> ScanAsync(string path, CancellationToken cancellationToken = default) =>
+        ScanAsync(path, new ArchiveScanOptions(), cancellationToken);
+
+    /// <summary>Reads the whole archive as <see cref="ScanAsync(string, CancellationToken)"/> does, with parallel workers and the file's hash when the options ask.</summary>
+    public static async Task<ArchiveScan> ScanAsync(string path, ArchiveScanOptions options, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();
         var probe = await DumpProbe.ProbeAsync(path, cancellationToken);
@@ -56,17 +61,40 @@ public static class ArchiveReader
                 FileKind = probe.Kind,
                 Verdict = VerdictOf(probe.Kind),
                 Detail = probe.Detail,
+                Sha256 = options.ComputeSha256 ? await HashFileAsync(path, cancellationToken) : null,
                 Duration = stopwatch.Elapsed,
             };
+        }
+
+        if (options.Parallelism > 1 && await ParallelArchiveScan.TryScanAsync(path, probe.SizeBytes, options, stopwatch, cancellationToken) is { } parallel)
+        {
+            return parallel;
         }
 
         return await Task.Run(
             () =>
             {
-                using var stream = OpenFile(path);
-                return Scan(stream, path, probe.SizeBytes, stopwatch, cancellationToken);
+                using var file = OpenFile(path);
+                using var hash = options.ComputeSha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+                Stream stream = hash is null ? file : new HashingStream(file, hash);
+                var scan = Scan(stream, path, probe.SizeBytes, stopwatch, cancellationToken);
+                if (hash is null)
+                {
+                    return scan;
+                }
+
+                // A damaged archive stops the scan early; the hash still covers the whole file.
+                stream.CopyTo(Stream.Null, BufferSize);
+                return scan with { Sha256 = Convert.ToHexStringLower(hash.GetHashAndReset()), Duration = stopwatch.Elapsed };
             },
             cancellationToken);
+    }
+
+    /// <summary>The lower-case hex SHA-256 of a file.</summary>
+    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 
     /// <summary>Reads an archive from a stream (a pipe, a socket, a file already open) from its first byte to its end.</summary>
@@ -77,7 +105,7 @@ public static class ArchiveReader
         return Task.Run(() => Scan(new BufferedStream(archive, BufferSize), name, size, stopwatch, cancellationToken), cancellationToken);
     }
 
-    private static FileStream OpenFile(string path) =>
+    internal static FileStream OpenFile(string path) =>
         new(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -87,7 +115,7 @@ public static class ArchiveReader
             Options = FileOptions.SequentialScan,
         });
 
-    private static ArchiveVerdict VerdictOf(DumpFileKind kind) => kind switch
+    internal static ArchiveVerdict VerdictOf(DumpFileKind kind) => kind switch
     {
         DumpFileKind.Custom => ArchiveVerdict.Complete,
         DumpFileKind.Truncated => ArchiveVerdict.Incomplete,
@@ -232,7 +260,7 @@ public static class ArchiveReader
     }
 
     /// <summary>Decompresses one block as a stream, feeding the counter buffer by buffer; returns the decompressed size.</summary>
-    private static long Consume(ArchiveStreamReader reader, ArchiveCompression compression, byte[] buffer, IRowCounter? counter, CancellationToken cancellationToken)
+    internal static long Consume(ArchiveStreamReader reader, ArchiveCompression compression, byte[] buffer, IRowCounter? counter, CancellationToken cancellationToken)
     {
         var chunks = new DataChunkStream(reader);
         if (chunks.IsEmpty())

@@ -87,6 +87,12 @@ public sealed record ArchiveScan
     /// <summary>One sentence on the verdict: where the archive ends or breaks, or what it is instead.</summary>
     public required string Detail { get; init; }
 
+    /// <summary>Lower-case hex SHA-256 of the whole file, when <see cref="ArchiveScanOptions.ComputeSha256"/> asked for it.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>How many data blocks were decompressed at once (1 for an in-order read).</summary>
+    public int Parallelism { get; init; } = 1;
+
     /// <summary>Wall time of the scan.</summary>
     public TimeSpan Duration { get; init; }
 

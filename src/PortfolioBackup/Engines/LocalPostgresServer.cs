@@ -84,13 +84,21 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     public static async Task<LocalPostgresServer> StartAsync(LocalServerOptions options, CancellationToken cancellationToken = default)
     {
         var binaries = PgBinaries.Discover(options.MajorVersion);
-        var parent = options.ParentDirectory ?? Path.GetTempPath();
+        var parent = options.ParentDirectory ?? (options.DataOnRam && Directory.Exists(DataPlacement.RamDirectory) ? DataPlacement.RamDirectory : Path.GetTempPath());
         var root = Path.Combine(parent, $"portfolio-pg-{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             Directory.CreateDirectory(Path.Combine(root, "socket"));
-            await InitClusterAsync(options, binaries, root, cancellationToken);
+            if (options.PristineCacheDirectory is { } cache && options.SuperuserPassword is null)
+            {
+                await CopyPristineClusterAsync(options, binaries, cache, root, cancellationToken);
+            }
+            else
+            {
+                await InitClusterAsync(options, binaries, root, cancellationToken);
+            }
+
             return await LaunchAsync(options, binaries, root, cancellationToken);
         }
         catch
@@ -182,6 +190,46 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         {
             _kill.Dispose();
             TryDelete(RootDirectory);
+        }
+    }
+
+    /// <summary>
+    /// Copies a cluster that initdb made once (0.06 s against 0.35–1.2 s for initdb). The cache entry is built in a
+    /// temporary folder and renamed into place, so a racing process either sees it whole or builds its own and loses the
+    /// rename harmlessly.
+    /// </summary>
+    private static async Task CopyPristineClusterAsync(LocalServerOptions options, PgBinaries binaries, string cache, string root, CancellationToken cancellationToken)
+    {
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{binaries.Directory}\n{options.Superuser}\ntrust")))[..12];
+        var pristine = Path.Combine(cache, $"pristine-{binaries.MajorVersion}-{key}");
+        if (!File.Exists(Path.Combine(pristine, "PG_VERSION")))
+        {
+            Directory.CreateDirectory(cache);
+            var building = Path.Combine(cache, $".building-{Guid.NewGuid():N}"[..20]);
+            Directory.CreateDirectory(building, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            try
+            {
+                await InitClusterAsync(options, binaries, building, cancellationToken);
+                try
+                {
+                    Directory.Move(Path.Combine(building, "data"), pristine);
+                }
+                catch (IOException) when (File.Exists(Path.Combine(pristine, "PG_VERSION")))
+                {
+                    // Another process finished first; its copy is as good as ours.
+                }
+            }
+            finally
+            {
+                TryDelete(building);
+            }
+        }
+
+        // cp -a keeps modes and, as root, the postgres owner; the socket folder is handed over the same way initdb's would be.
+        await ToolRunner.RunCheckedAsync(new ToolInvocation("cp", ["-a", pristine, Path.Combine(root, "data")]), cancellationToken);
+        if (OperatingSystemIdentity.IsRoot)
+        {
+            await ToolRunner.RunCheckedAsync(new ToolInvocation("chown", [$"{options.ServerOsUser}:", root, Path.Combine(root, "socket")]), cancellationToken);
         }
     }
 
@@ -317,7 +365,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             catch (Exception ex) when (ex is NpgsqlException or SocketException or IOException)
             {
                 last = ex;
-                await Task.Delay(25, cancellationToken);
+                await Task.Delay(_options.ReadinessPollInterval, cancellationToken);
             }
         }
 

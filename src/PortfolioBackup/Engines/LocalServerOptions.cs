@@ -24,6 +24,18 @@ public sealed record LocalServerOptions
     /// <summary>How long to wait for the server to accept connections.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Put the cluster in RAM (<see cref="DataPlacement.RamDirectory"/>) when <see cref="ParentDirectory"/> is not set; <see cref="DataPlacement.ShouldUseRam"/> decides when that is safe.</summary>
+    public bool DataOnRam { get; init; }
+
+    /// <summary>
+    /// Folder caching one pristine initdb cluster per (major, superuser) that each new trusted server copies instead of
+    /// running initdb; null runs initdb every time. Servers with a password always run initdb (no hash is cached).
+    /// </summary>
+    public string? PristineCacheDirectory { get; init; } = "/var/tmp/portfolio-backup";
+
+    /// <summary>How often to try connecting while the server starts.</summary>
+    public TimeSpan ReadinessPollInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Extra server settings passed as <c>-c name=value</c>.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

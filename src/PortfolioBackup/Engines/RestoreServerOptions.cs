@@ -35,6 +35,9 @@ public sealed record RestoreServerOptions
 
     /// <summary>How long to wait for the server to accept connections.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>For the local engine: put the cluster in RAM (see <see cref="DataPlacement"/>); the verifier sets it when the dumps fit.</summary>
+    public bool DataOnRam { get; init; }
 }
 
 /// <summary>A started restore server and why it was chosen ("engine: local (Docker not available: …)").</summary>

@@ -50,6 +50,9 @@ public sealed record DumpVerdict
     /// <summary>The restored database left on the server when <see cref="VerificationOptions.KeepRestoredDatabases"/> is set and the restore succeeded, else null.</summary>
     public string? RestoredDatabase { get; init; }
 
+    /// <summary>Where the expected row counts came from: "manifest", "dump" (the archive's own data), or null when none were compared.</summary>
+    public string? ExpectedRowsSource { get; init; }
+
     /// <summary>True when every check passed.</summary>
     public bool Healthy => Checks.Count > 0 && Checks.All(c => c.Passed);
 
@@ -60,6 +63,9 @@ public sealed record DumpVerdict
 /// <summary>The verdicts on every dump verified in one run, with notes on how the run was set up (engine choice, ignored files).</summary>
 public sealed record VerificationReport(IReadOnlyList<DumpVerdict> Dumps, IReadOnlyList<string> Notes)
 {
+    /// <summary>"full" (restored into a server) or "quick" (archive read natively, nothing restored).</summary>
+    public string Tier { get; init; } = "full";
+
     /// <summary>True when there is at least one dump and every one is healthy.</summary>
     public bool AllHealthy => Dumps.Count > 0 && Dumps.All(d => d.Healthy);
 }

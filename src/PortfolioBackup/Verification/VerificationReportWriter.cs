@@ -13,9 +13,10 @@ public static class VerificationReportWriter
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>The report as JSON: <c>{"dumps":[{"file","healthy","engine",…,"checks":[…],"tables":[…]}],"notes":[…]}</c>.</summary>
+    /// <summary>The report as JSON: <c>{"tier","dumps":[{"file","healthy","engine",…,"expectedRowsSource","checks":[…],"tables":[…]}],"notes":[…]}</c>.</summary>
     public static string ToJson(VerificationReport report) => JsonSerializer.Serialize(
         new ReportDocument(
+            report.Tier,
             report.Dumps.Select(d => new DumpDocument(
                 d.File,
                 d.Healthy,
@@ -25,6 +26,7 @@ public static class VerificationReportWriter
                 d.DurationSeconds,
                 d.Sha256,
                 d.Database,
+                d.ExpectedRowsSource,
                 d.Checks.Select(c => new CheckDocument(c.Name, c.Passed, c.Detail)).ToList(),
                 d.Extensions,
                 d.Tables.Select(t => new TableDocument(t.Schema, t.Name, t.Rows, t.ExpectedRows)).ToList())).ToList(),
@@ -48,7 +50,7 @@ public static class VerificationReportWriter
         }
     }
 
-    private sealed record ReportDocument(IReadOnlyList<DumpDocument> Dumps, IReadOnlyList<string> Notes, bool AllHealthy);
+    private sealed record ReportDocument(string Tier, IReadOnlyList<DumpDocument> Dumps, IReadOnlyList<string> Notes, bool AllHealthy);
 
     private sealed record DumpDocument(
         string File,
@@ -59,6 +61,7 @@ public static class VerificationReportWriter
         double DurationSeconds,
         string? Sha256,
         string? Database,
+        string? ExpectedRowsSource,
         IReadOnlyList<CheckDocument> Checks,
         IReadOnlyList<string> Extensions,
         IReadOnlyList<TableDocument> Tables);

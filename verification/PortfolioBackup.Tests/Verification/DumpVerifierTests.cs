@@ -41,7 +41,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
     }
 
     [Fact]
-    public async Task Healthy_dump_without_manifest_passes_on_the_configured_minimums()
+    public async Task Healthy_dump_without_manifest_matches_the_exact_counts_of_its_own_data()
     {
         var database = await fixture.CreateDatabaseAsync();
         var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
@@ -49,8 +49,23 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
         var verdict = await VerifyOneAsync(dump, Local());
 
         verdict.Healthy.Should().BeTrue(string.Join("; ", verdict.Failures));
-        Check(verdict, "row-counts").Detail.Should().Contain("minimums met");
-        verdict.Tables.Should().OnlyContain(t => t.ExpectedRows == null);
+        verdict.ExpectedRowsSource.Should().Be("dump");
+        Check(verdict, "row-counts").Detail.Should().Contain("the dump's own data");
+        verdict.Tables.Should().OnlyContain(t => t.ExpectedRows == t.Rows);
+        verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.ExpectedRows!.Value).Should().BeEquivalentTo(PostgresServerFixture.SeedRowCounts);
+    }
+
+    [Fact]
+    public async Task Dump_with_manifest_takes_its_expected_counts_from_the_manifest()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        await TestDumps.WriteManifestAsync(fixture, database, dump);
+
+        var verdict = await VerifyOneAsync(dump, Local());
+
+        verdict.ExpectedRowsSource.Should().Be("manifest");
+        Check(verdict, "row-counts").Detail.Should().Contain("the manifest's exact counts");
     }
 
     [Fact]
