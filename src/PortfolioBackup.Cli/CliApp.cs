@@ -57,5 +57,7 @@ internal static class CliApp
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
         yield return VerifyCommand.Create(context);
+        yield return StatusCommand.Create(context);
+        yield return ReportSummaryCommand.Create(context);
     }
 }
