@@ -69,10 +69,10 @@ internal static class StatusCommand
     {
         await output.WriteLineAsync(status.Headline);
         await output.WriteLineAsync(status.NewestBackup is { } b
-            ? $"newest backup:   {b.FileName} (taken {Utc(b.TakenAt)}, {Retention.BackupAge.Format(b.AgeAt(status.Now))} old, {ByteSize.Format(b.SizeBytes)})"
+            ? $"newest backup:   {b.FileName} (taken {Utc(b.TakenAt)}, {BackupStatus.Old(b.AgeAt(status.Now))}, {ByteSize.Format(b.SizeBytes)})"
             : "newest backup:   none");
         await output.WriteLineAsync(status.NewestVerified is { } v
-            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {Retention.BackupAge.Format(v.Backup.AgeAt(status.Now))} old; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)})"
+            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)})"
             : "newest verified: none");
         await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
     }

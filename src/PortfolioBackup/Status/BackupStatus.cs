@@ -50,11 +50,15 @@ public sealed record BackupStatus(
     {
         get
         {
-            var backup = NewestBackupAge is { } age ? $"newest backup {BackupAge.Format(age)} old" : "no backup";
-            var verified = NewestVerifiedAge is { } vage ? $"newest verified {BackupAge.Format(vage)} old" : "no verified backup";
+            var backup = NewestBackupAge is { } age ? $"newest backup {Old(age)}" : "no backup";
+            var verified = NewestVerifiedAge is { } vage ? $"newest verified {Old(vage)}" : "no verified backup";
             return Ok ? $"OK - {backup}, {verified}" : $"CRITICAL - {string.Join("; ", Problems)}";
         }
     }
+
+    /// <summary>An age as status prints it: "3 h old", "under 1 min old", "in the future".</summary>
+    public static string Old(TimeSpan age) =>
+        age < TimeSpan.Zero ? "in the future" : age < TimeSpan.FromMinutes(1) ? "under 1 min old" : BackupAge.Format(age) + " old";
 
     /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump.</summary>
     public static async Task<BackupStatus> CheckAsync(BackupStatusOptions options, CancellationToken cancellationToken = default)
@@ -75,7 +79,7 @@ public sealed record BackupStatus(
         }
         else if (newest.AgeAt(now) > options.MaxBackupAge)
         {
-            problems.Add($"newest backup {newest.FileName} is {BackupAge.Format(newest.AgeAt(now))} old (limit {Hours(options.MaxBackupAge)})");
+            problems.Add($"newest backup {newest.FileName} is {Old(newest.AgeAt(now))} (limit {Hours(options.MaxBackupAge)})");
         }
 
         if (verified is null)
@@ -86,7 +90,7 @@ public sealed record BackupStatus(
         }
         else if (verified.Backup.AgeAt(now) > options.MaxVerifiedAge)
         {
-            problems.Add($"newest verified backup {verified.Backup.FileName} is {BackupAge.Format(verified.Backup.AgeAt(now))} old (limit {Hours(options.MaxVerifiedAge)})");
+            problems.Add($"newest verified backup {verified.Backup.FileName} is {Old(verified.Backup.AgeAt(now))} (limit {Hours(options.MaxVerifiedAge)})");
         }
 
         return new BackupStatus(directory.Path, now, newest, verified, options, problems);

@@ -33,6 +33,18 @@ public sealed class StatusCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_taken_seconds_ago_reads_under_1_min_old()
+    {
+        var backup = _folder.Backup(TimeSpan.Zero);
+        await LedgerWriter.VerifiedAsync(backup, healthy: true, _folder.Now);
+
+        var run = await CliRunner.RunAsync(Environment(), "status");
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        FirstLine(run).Should().Be("OK - newest backup under 1 min old, newest verified under 1 min old");
+    }
+
+    [Fact]
     public async Task Empty_folder_is_CRITICAL_with_exit_1()
     {
         var run = await CliRunner.RunAsync(Environment(), "status");
