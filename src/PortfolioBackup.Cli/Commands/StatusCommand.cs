@@ -110,5 +110,5 @@ internal static class StatusCommand
         [property: JsonPropertyName("takenAt")] DateTimeOffset TakenAt,
         [property: JsonPropertyName("ageSeconds")] long AgeSeconds,
         [property: JsonPropertyName("sizeBytes")] long SizeBytes,
-        [property: JsonPropertyName("verifiedAt")] [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? VerifiedAt);
+        [property: JsonPropertyName("verifiedAt")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? VerifiedAt);
 }
