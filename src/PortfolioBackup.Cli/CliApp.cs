@@ -53,10 +53,12 @@ internal static class CliApp
     private static IEnumerable<Command> Commands(CliContext context)
     {
         // One line per command; each command lives in Commands/ and owns its options.
+        yield return BackupCommand.Create(context);
         yield return PruneCommand.Create(context);
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
         yield return VerifyCommand.Create(context);
+        yield return RestoreCommand.Create(context);
         yield return StatusCommand.Create(context);
         yield return ReportSummaryCommand.Create(context);
     }

@@ -96,6 +96,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             Tables = run.Tables,
             Sha256 = run.Sha256,
             Database = run.Database,
+            RestoredDatabase = run.KeptDatabase,
         };
 
         if (_options.LedgerDirectory is { } ledger)
@@ -105,6 +106,9 @@ public sealed partial class DumpVerifier : IAsyncDisposable
 
         return verdict;
     }
+
+    /// <summary>Drops a database kept by <see cref="VerificationOptions.KeepRestoredDatabases"/> (the server's disposal removes it too).</summary>
+    public Task DropRestoredDatabaseAsync(string database) => DropDatabaseAsync(database);
 
     /// <summary>Stops the server and removes it.</summary>
     public ValueTask DisposeAsync() => _started.DisposeAsync();
@@ -180,10 +184,17 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             await using var connection = new NpgsqlConnection(Server.ConnectionString(database));
             await connection.OpenAsync(cancellationToken);
             await CheckRestoredAsync(run, connection, manifest, dumpExtensions, unavailable, restoreSeconds, cancellationToken);
+            if (_options.KeepRestoredDatabases)
+            {
+                run.KeptDatabase = database;
+            }
         }
         finally
         {
-            await DropDatabaseAsync(database);
+            if (run.KeptDatabase is null)
+            {
+                await DropDatabaseAsync(database);
+            }
         }
     }
 
@@ -623,6 +634,8 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         public string? Sha256 { get; set; }
 
         public string? Database { get; set; }
+
+        public string? KeptDatabase { get; set; }
 
         public void Report(string stage) => progress?.Report(new VerificationProgress(Path, stage));
 

@@ -21,6 +21,9 @@ public sealed record VerificationOptions
     /// <summary>The longest one dump's verification may take before it is stopped and reported unhealthy.</summary>
     public TimeSpan DumpTimeout { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>Keeps each restored database after its checks ran (named in <see cref="DumpVerdict.RestoredDatabase"/>) so callers can run their own checks on it.</summary>
+    public bool KeepRestoredDatabases { get; init; }
+
     /// <summary>The environment (compose interpolation, PG_BIN_DIR); the process's own when not set.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = EnvironmentVariables.Current();
 }

@@ -47,6 +47,9 @@ public sealed record DumpVerdict
     /// <summary>The database the dump was taken from (manifest or archive header).</summary>
     public string? Database { get; init; }
 
+    /// <summary>The restored database left on the server when <see cref="VerificationOptions.KeepRestoredDatabases"/> is set and the restore succeeded, else null.</summary>
+    public string? RestoredDatabase { get; init; }
+
     /// <summary>True when every check passed.</summary>
     public bool Healthy => Checks.Count > 0 && Checks.All(c => c.Passed);
 

@@ -55,7 +55,7 @@ public sealed class RestoreServerFactoryTests
         var options = new RestoreServerOptions
         {
             Engine = RestoreEngine.Container,
-            Compose = new Compose.ComposeOptions { Files = [Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.yml")] },
+            Compose = new PortfolioBackup.Compose.ComposeOptions { Files = [Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.yml")] },
         };
 
         var act = () => RestoreServerFactory.StartAsync(options, Environment);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Back up the portfolio database into BACKUP_DIR (cron- and doppler-friendly: configuration comes only from the
+# environment). Runs from anywhere; builds the CLI once into artifacts/cli and rebuilds only when a source changed.
+#
+#   BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/backup_db.sh
+#   doppler run -- ./scripts/db_backup/backup_db.sh
+#
+# Extra arguments go to 'portfolio-backup backup' (e.g. --no-row-counts). Exit codes: 0 ok, 1 failed, 2 bad settings.
+set -euo pipefail
+
+script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+repo_root="$(cd -- "${script_dir}/../.." && pwd -P)"
+cli_project="${repo_root}/src/PortfolioBackup.Cli/PortfolioBackup.Cli.csproj"
+cli_output="${repo_root}/artifacts/cli"
+cli_dll="${cli_output}/portfolio-backup.dll"
+
+wants_help=false
+has_dir_flag=false
+for arg in "$@"; do
+	case "${arg}" in
+	-h | --help | -\?) wants_help=true ;;
+	--backup-dir | --backup-dir=*) has_dir_flag=true ;;
+	esac
+done
+
+if [[ -z "${BACKUP_DIR:-}" && "${has_dir_flag}" == false && "${wants_help}" == false ]]; then
+	cat >&2 <<'HELP'
+configuration error: BACKUP_DIR is not set (expected the path of the folder that holds the backups)
+
+BACKUP_DIR must name the folder that holds the backups (it is created with mode 0700 if missing). For example:
+  BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/backup_db.sh
+or with secrets from Doppler:
+  doppler run -- ./scripts/db_backup/backup_db.sh   (with BACKUP_DIR set in the Doppler config)
+Database settings: DB_HOST, DB_PORT, DB_USER, DB_NAME, DB_PASSWORD (or PGHOST, PGPORT, PGUSER, PGDATABASE,
+PGPASSWORD, PGPASSFILE / ~/.pgpass). Optional: RETENTION_DAYS (default 14), MIN_BACKUPS (default 3).
+HELP
+	exit 2
+fi
+
+# cron runs with a minimal PATH; look where the .NET installers put dotnet.
+dotnet_bin="$(command -v dotnet || true)"
+for candidate in "${DOTNET_ROOT:-}/dotnet" "${HOME:-/root}/.dotnet/dotnet" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet; do
+	if [[ -z "${dotnet_bin}" && -x "${candidate}" ]]; then
+		dotnet_bin="${candidate}"
+	fi
+done
+if [[ -z "${dotnet_bin}" ]]; then
+	echo "error: dotnet was not found on PATH or in the usual install folders; install the .NET 10 runtime/SDK or set DOTNET_ROOT." >&2
+	exit 1
+fi
+
+needs_build() {
+	[[ ! -f "${cli_dll}" ]] && return 0
+	local newer
+	newer="$(find "${repo_root}/src" "${repo_root}/Directory.Build.props" "${repo_root}/Directory.Packages.props" "${repo_root}/global.json" \
+		-newer "${cli_dll}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
+		-not -path '*/obj/*' -not -path '*/bin/*' -print -quit 2>/dev/null)"
+	[[ -n "${newer}" ]]
+}
+
+if needs_build; then
+	mkdir -p "${cli_output}"
+	# Two cron ticks must not build into the same folder at once.
+	exec 9>"${repo_root}/artifacts/.cli-build.lock"
+	flock 9
+	if needs_build; then
+		echo "building the portfolio-backup CLI into ${cli_output} (only when sources changed)" >&2
+		"${dotnet_bin}" build "${cli_project}" -c Release -o "${cli_output}" --nologo -v quiet >&2
+		touch "${cli_dll}"
+	fi
+	exec 9>&-
+fi
+
+# exec: SIGTERM/SIGINT reach the CLI itself, which stops pg_dump and removes partial files.
+exec "${dotnet_bin}" "${cli_dll}" backup "$@"

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Prove the backups in BACKUP_DIR restore: runs the verification suite (verification/PortfolioBackup.Verification),
+# one test per backup_*.dump, each restored into a throwaway PostgreSQL and checked, then prints the report.
+# Runs from anywhere; configuration comes only from the environment (cron- and doppler-friendly).
+#
+#   BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/test_restore.sh
+#   doppler run -- ./scripts/db_backup/test_restore.sh
+#
+# Options (environment): VERIFY_LATEST=1 (newest dump only), VERIFY_ENGINE=auto|container|local,
+# VERIFY_IMAGE=postgres:15, COMPOSE_FILE=docker-compose.yml[:override.yml], VERIFY_SERVICE=db,
+# VERIFY_CONFIG=expectations.json, VERIFY_JOBS=N, VERIFY_TIMEOUT_MINUTES=N, REPORT=report.json (verdicts as JSON),
+# RESULTS_DIR=folder for the TRX file (default artifacts/verification-results).
+# Exit codes: 0 every dump healthy, 1 a dump is not healthy or nothing to verify, 2 bad settings.
+set -euo pipefail
+
+script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+repo_root="$(cd -- "${script_dir}/../.." && pwd -P)"
+suite_project="${repo_root}/verification/PortfolioBackup.Verification/PortfolioBackup.Verification.csproj"
+suite_output="${repo_root}/artifacts/verification"
+suite_dll="${suite_output}/PortfolioBackup.Verification.dll"
+
+help_text() {
+	cat >&2 <<'HELP'
+BACKUP_DIR must name the folder that holds the backups (backup_*.dump with their manifests). For example:
+  BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/test_restore.sh
+or with secrets from Doppler:
+  doppler run -- ./scripts/db_backup/test_restore.sh   (with BACKUP_DIR set in the Doppler config)
+Options: VERIFY_LATEST=1 (newest dump only), VERIFY_ENGINE=auto|container|local, VERIFY_IMAGE=postgres:15,
+COMPOSE_FILE=docker-compose.yml, VERIFY_SERVICE=db, VERIFY_CONFIG=expectations.json, REPORT=report.json.
+HELP
+}
+
+if [[ -z "${BACKUP_DIR:-}" ]]; then
+	echo "configuration error: BACKUP_DIR is not set (expected the path of the folder that holds the backups)" >&2
+	echo >&2
+	help_text
+	exit 2
+fi
+
+if [[ ! -d "${BACKUP_DIR}" ]]; then
+	echo "configuration error: BACKUP_DIR=${BACKUP_DIR} is not a folder" >&2
+	echo >&2
+	help_text
+	exit 2
+fi
+
+# The tests run with the test host's own working directory, so every path is made absolute here.
+absolute() {
+	local path="$1"
+	if [[ "${path}" == /* ]]; then
+		printf '%s' "${path}"
+	else
+		printf '%s/%s' "$(pwd -P)" "${path}"
+	fi
+}
+
+BACKUP_DIR="$(cd -- "${BACKUP_DIR}" && pwd -P)"
+export BACKUP_DIR
+if [[ -n "${VERIFY_CONFIG:-}" ]]; then
+	VERIFY_CONFIG="$(absolute "${VERIFY_CONFIG}")"
+	export VERIFY_CONFIG
+fi
+if [[ -n "${REPORT:-}" ]]; then
+	REPORT="$(absolute "${REPORT}")"
+	export REPORT
+fi
+if [[ -n "${COMPOSE_FILE:-}" ]]; then
+	compose_files=()
+	IFS=':' read -r -a compose_entries <<<"${COMPOSE_FILE}"
+	for entry in "${compose_entries[@]}"; do
+		[[ -n "${entry}" ]] && compose_files+=("$(absolute "${entry}")")
+	done
+	COMPOSE_FILE="$(
+		IFS=':'
+		printf '%s' "${compose_files[*]}"
+	)"
+	export COMPOSE_FILE
+fi
+
+results_dir="$(absolute "${RESULTS_DIR:-${repo_root}/artifacts/verification-results}")"
+mkdir -p "${results_dir}"
+stamp="$(date -u +%Y%m%d_%H%M%S)"
+trx_name="verification_${stamp}.trx"
+VERIFY_SUMMARY_FILE="${results_dir}/verification_${stamp}.txt"
+export VERIFY_SUMMARY_FILE
+
+# The container engine removes its own container; Ryuk (the reaper) would need an image pulled from the internet.
+export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
+
+# cron runs with a minimal PATH; look where the .NET installers put dotnet.
+dotnet_bin="$(command -v dotnet || true)"
+for candidate in "${DOTNET_ROOT:-}/dotnet" "${HOME:-/root}/.dotnet/dotnet" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet; do
+	if [[ -z "${dotnet_bin}" && -x "${candidate}" ]]; then
+		dotnet_bin="${candidate}"
+	fi
+done
+if [[ -z "${dotnet_bin}" ]]; then
+	echo "error: dotnet was not found on PATH or in the usual install folders; install the .NET 10 SDK or set DOTNET_ROOT." >&2
+	exit 1
+fi
+
+needs_build() {
+	[[ ! -f "${suite_dll}" ]] && return 0
+	local newer
+	newer="$(find "${repo_root}/src" "${repo_root}/verification/PortfolioBackup.Verification" \
+		"${repo_root}/verification/PortfolioBackup.Tests/Fixtures/portfolio-seed.sql" \
+		"${repo_root}/Directory.Build.props" "${repo_root}/Directory.Packages.props" "${repo_root}/global.json" \
+		-newer "${suite_dll}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.sql' \) \
+		-not -path '*/obj/*' -not -path '*/bin/*' -not -path '*/__snapshots__/*' -print -quit 2>/dev/null)"
+	[[ -n "${newer}" ]]
+}
+
+if needs_build; then
+	mkdir -p "${suite_output}"
+	# Shares backup_db.sh's lock: both build src/PortfolioBackup in Release and must not do it at once.
+	exec 9>"${repo_root}/artifacts/.cli-build.lock"
+	flock 9
+	if needs_build; then
+		echo "building the verification suite into ${suite_output} (only when sources changed)" >&2
+		"${dotnet_bin}" build "${suite_project}" -c Release -o "${suite_output}" --nologo -v quiet --disable-build-servers >&2
+		touch "${suite_dll}"
+	fi
+	exec 9>&-
+fi
+
+echo "verifying the backups in ${BACKUP_DIR}" >&2
+status=0
+"${dotnet_bin}" test "${suite_dll}" \
+	--logger "trx;LogFileName=${trx_name}" \
+	--logger "console;verbosity=normal" \
+	--results-directory "${results_dir}" || status=$?
+
+echo
+if [[ -f "${VERIFY_SUMMARY_FILE}" ]]; then
+	cat "${VERIFY_SUMMARY_FILE}"
+else
+	echo "no verification report was written (the suite did not get to the end); see the test output above"
+fi
+echo "test results: ${results_dir}/${trx_name}"
+if [[ -n "${REPORT:-}" ]]; then
+	echo "JSON report: ${REPORT}"
+fi
+exit "${status}"

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using PortfolioBackup.Backup;
+using PortfolioBackup.Configuration;
+using Spectre.Console;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary><c>portfolio-backup backup</c>: one consistent dump plus manifest into BACKUP_DIR.</summary>
+internal static class BackupCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var backupDir = new Option<string?>("--backup-dir") { Description = "Folder for backups (default: $BACKUP_DIR).", HelpName = "DIR" };
+        var retentionDays = new Option<int?>("--retention-days") { Description = "Keep backups this many days (default: $RETENTION_DAYS or 14).", HelpName = "N" };
+        var minBackups = new Option<int?>("--min-backups") { Description = "Always keep the newest N backups (default: $MIN_BACKUPS or 3).", HelpName = "N" };
+        var host = new Option<string?>("--host") { Description = "Database host (default: $DB_HOST, $PGHOST or localhost).", HelpName = "H" };
+        var port = new Option<int?>("--port") { Description = "Database port (default: $DB_PORT, $PGPORT or 5432).", HelpName = "P" };
+        var username = new Option<string?>("--username") { Description = "Database user (default: $DB_USER, $PGUSER or postgres).", HelpName = "U" };
+        var dbname = new Option<string?>("--dbname") { Description = "Database name (default: $DB_NAME, $PGDATABASE or portfolio).", HelpName = "D" };
+        var noRowCounts = new Option<bool>("--no-row-counts") { Description = "Skip the exact per-table row counts in the manifest (faster on huge databases)." };
+
+        var command = new Command(
+            "backup",
+            "Dump the database (custom format, consistent snapshot) into BACKUP_DIR as backup_YYYYMMDD_HHMMSS.dump with a manifest of exact row counts. " +
+            "The password comes only from DB_PASSWORD, PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass).")
+        {
+            backupDir, retentionDays, minBackups, host, port, username, dbname, noRowCounts,
+        };
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var overrides = new SettingsOverrides
+            {
+                BackupDirectory = parseResult.GetValue(backupDir),
+                RetentionDays = parseResult.GetValue(retentionDays),
+                MinBackups = parseResult.GetValue(minBackups),
+                Host = parseResult.GetValue(host),
+                Port = parseResult.GetValue(port),
+                User = parseResult.GetValue(username),
+                Database = parseResult.GetValue(dbname),
+            };
+            var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
+            var result = await RunAsync(context, settings, cancellationToken);
+            await Report(context, result);
+
+            // Retention only after a backup that succeeded: a failing backup job must never erase older good backups.
+            return await PruneCommand.PruneAndReportAsync(context, settings, dryRun: false, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<BackupResult> RunAsync(CliContext context, BackupSettings settings, CancellationToken cancellationToken)
+    {
+        if (!context.IsTerminal)
+        {
+            await context.Out.WriteLineAsync($"backing up {settings.Connection.Describe()} into {settings.BackupDirectory}");
+            return await BackupRunner.RunAsync(new BackupOptions { Settings = settings }, cancellationToken);
+        }
+
+        return await context.Console.Status().Spinner(Spinner.Known.Dots).StartAsync(
+            Markup.Escape($"backing up {settings.Connection.Describe()}"),
+            status => BackupRunner.RunAsync(
+                new BackupOptions { Settings = settings, Progress = phase => status.Status(Markup.Escape(phase)) },
+                cancellationToken));
+    }
+
+    private static async Task Report(CliContext context, BackupResult result)
+    {
+        var rows = result.TotalRows is { } total
+            ? $"{result.Tables.ToString(CultureInfo.InvariantCulture)} tables, {total.ToString("N0", CultureInfo.InvariantCulture)} rows (exact, same snapshot)"
+            : "row counts skipped (--no-row-counts)";
+        await context.Out.WriteLineAsync($"backup written: {result.DumpPath}");
+        await context.Out.WriteLineAsync($"  size:     {ByteSize.Format(result.SizeBytes)} ({result.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)");
+        await context.Out.WriteLineAsync($"  sha256:   {result.Sha256}");
+        await context.Out.WriteLineAsync($"  tables:   {rows}");
+        await context.Out.WriteLineAsync($"  manifest: {result.ManifestPath}");
+        await context.Out.WriteLineAsync($"  duration: {result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+    }
+}

@@ -1,0 +1,20 @@
+namespace PortfolioBackup.Backup;
+
+/// <summary>A finished backup: the dump, its manifest and how long it took.</summary>
+public sealed record BackupResult(string DumpPath, BackupManifest Manifest, TimeSpan Duration)
+{
+    /// <summary>The manifest's path beside the dump.</summary>
+    public string ManifestPath => BackupFileName.ManifestPathFor(DumpPath);
+
+    /// <summary>The dump's size in bytes.</summary>
+    public long SizeBytes => Manifest.SizeBytes;
+
+    /// <summary>Lower-case hex SHA-256 of the dump.</summary>
+    public string Sha256 => Manifest.Sha256;
+
+    /// <summary>How many physical tables were counted (0 when counting was off).</summary>
+    public int Tables => Manifest.Tables?.Count ?? 0;
+
+    /// <summary>The total of every table's exact row count, or null when counting was off.</summary>
+    public long? TotalRows => Manifest.Tables?.Sum(t => t.Rows);
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Tools;
+
+namespace PortfolioBackup.Backup;
+
+/// <summary>Takes one consistent backup: a custom-format dump plus a manifest with exact row counts from the same snapshot.</summary>
+public static class BackupRunner
+{
+    private static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
+
+    /// <summary>Backs up the configured database into the backup folder; on any failure or cancellation nothing is left behind.</summary>
+    public static Task<BackupResult> RunAsync(BackupSettings settings, CancellationToken cancellationToken = default) =>
+        RunAsync(new BackupOptions { Settings = settings }, cancellationToken);
+
+    /// <summary>Backs up with an explicit clock and progress callback; on any failure or cancellation nothing is left behind.</summary>
+    public static async Task<BackupResult> RunAsync(BackupOptions options, CancellationToken cancellationToken = default)
+    {
+        var settings = options.Settings;
+        var connection = settings.Connection;
+        var stopwatch = Stopwatch.StartNew();
+        var directory = Path.GetFullPath(settings.BackupDirectory);
+
+        // Connect before touching the disk: an unreachable server or a wrong password leaves no trace.
+        options.Progress?.Invoke($"connecting to {connection.Describe()}");
+        await using var session = await SnapshotSession.OpenAsync(connection, cancellationToken);
+        var binaries = ChoosePgDump(session);
+        var pgDumpVersion = await ReadPgDumpVersionAsync(binaries, cancellationToken);
+
+        EnsureDirectory(directory);
+        using var folderLock = BackupDirectoryLock.Acquire(directory, "back up");
+
+        var startedAt = options.Clock.GetUtcNow();
+        var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt, options.FileNamePrefix));
+        var manifestPath = BackupFileName.ManifestPathFor(dumpPath);
+        foreach (var existing in new[] { dumpPath, manifestPath }.Where(File.Exists))
+        {
+            throw new BackupAlreadyExistsException(existing);
+        }
+
+        var temporary = DurableFile.TemporaryPathFor(dumpPath);
+        var published = false;
+        try
+        {
+            // We hold the folder lock, so a leftover temporary file can only be from a run that crashed.
+            File.Delete(temporary);
+            DurableFile.CreateOwnerOnly(temporary);
+
+            var extensions = await session.ReadExtensionsAsync(cancellationToken);
+            options.Progress?.Invoke(settings.CountRows ? "dumping and counting rows" : "dumping");
+            var (dumpResult, tables) = await DumpAndCountAsync(session, binaries, connection, temporary, settings.CountRows, cancellationToken);
+            if (!dumpResult.Succeeded)
+            {
+                throw PgDumpFailed(connection, directory, dumpResult);
+            }
+
+            options.Progress?.Invoke("flushing to disk");
+            var (size, sha256) = await DurableFile.SyncAndHashAsync(temporary, cancellationToken);
+            await EnsureCustomFormatAsync(temporary, cancellationToken);
+            var finishedAt = options.Clock.GetUtcNow();
+
+            DurableFile.Publish(temporary, dumpPath);
+            published = true;
+
+            var manifest = new BackupManifest
+            {
+                DumpFile = Path.GetFileName(dumpPath),
+                Database = connection.Database,
+                ServerVersion = session.ServerVersion,
+                PgDumpVersion = pgDumpVersion,
+                StartedAt = startedAt,
+                FinishedAt = finishedAt,
+                SizeBytes = size,
+                Sha256 = sha256,
+                Extensions = extensions,
+                Tables = tables,
+                Snapshot = session.Snapshot,
+            };
+            options.Progress?.Invoke("writing manifest");
+            await DurableFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), cancellationToken);
+            return new BackupResult(dumpPath, manifest, stopwatch.Elapsed);
+        }
+        catch (Exception ex)
+        {
+            if (published)
+            {
+                TryDelete(dumpPath);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(directory, ex);
+            }
+
+            throw;
+        }
+        finally
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    private static async Task<(ToolResult Dump, IReadOnlyList<TableRowCount>? Tables)> DumpAndCountAsync(
+        SnapshotSession session, PgBinaries binaries, ConnectionSettings connection, string outputFile, bool countRows, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string?>(connection.ToolEnvironment(), StringComparer.Ordinal);
+        // The child sees exactly the configured credentials, never a stray inherited password.
+        environment.TryAdd("PGPASSWORD", null);
+        var invocation = new ToolInvocation(
+            binaries.PathOf("pg_dump"),
+            ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={session.Snapshot}", "--file", outputFile])
+        {
+            Environment = environment,
+            Secrets = connection.Password is null ? [] : [connection.Password],
+        };
+
+        using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var dump = ToolRunner.RunAsync(invocation, dumpCancellation.Token);
+        IReadOnlyList<TableRowCount>? tables = null;
+        try
+        {
+            // Counting runs while pg_dump works: both read the same exported snapshot, so they agree exactly.
+            if (countRows)
+            {
+                tables = await session.CountRowsAsync(cancellationToken);
+            }
+        }
+        catch
+        {
+            await dumpCancellation.CancelAsync();
+            try
+            {
+                await dump;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            throw;
+        }
+
+        return (await dump, tables);
+    }
+
+    private static PgBinaries ChoosePgDump(SnapshotSession session)
+    {
+        PgBinaries binaries;
+        try
+        {
+            // The same major as the server writes the archive version its own pg_restore reads; a newer one also works.
+            binaries = PgBinaries.Discover(session.ServerMajorVersion);
+        }
+        catch (ToolNotFoundException)
+        {
+            binaries = PgBinaries.Discover();
+        }
+
+        if (binaries.MajorVersion < session.ServerMajorVersion)
+        {
+            throw new PgDumpTooOldException(binaries.MajorVersion, binaries.PathOf("pg_dump"), session.ServerMajorVersion, session.ServerVersion);
+        }
+
+        return binaries;
+    }
+
+    private static async Task<string> ReadPgDumpVersionAsync(PgBinaries binaries, CancellationToken cancellationToken)
+    {
+        var result = await ToolRunner.RunCheckedAsync(new ToolInvocation(binaries.PathOf("pg_dump"), ["--version"]), cancellationToken);
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "pg_dump (unknown version)";
+    }
+
+    private static void EnsureDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory, DurableFile.OwnerOnlyDirectory);
+            // The umask may have narrowed or the parent's default ACL widened it; backups hold the whole database.
+            File.SetUnixFileMode(directory, DurableFile.OwnerOnlyDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupFailedException(
+                $"cannot create the backup folder {directory}: {ex.Message}. Create it (mode 0700) or point BACKUP_DIR at a writable folder.",
+                innerException: ex);
+        }
+    }
+
+    private static async Task EnsureCustomFormatAsync(string path, CancellationToken cancellationToken)
+    {
+        var header = new byte[CustomFormatMagic.Length];
+        await using var stream = File.OpenRead(path);
+        var read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read < header.Length || !header.AsSpan().SequenceEqual(CustomFormatMagic))
+        {
+            throw new BackupFailedException($"pg_dump exited successfully but {path} is not a custom-format archive (no PGDMP header); nothing was kept. Check the PostgreSQL client installation.");
+        }
+    }
+
+    private static BackupFailedException PgDumpFailed(ConnectionSettings connection, string directory, ToolResult result)
+    {
+        var stderr = ToolRunner.Tail(result.StandardError);
+        var advice = IsDiskFull(stderr)
+            ? $"The disk holding {directory} is full: free space there or point BACKUP_DIR at a larger disk."
+            : "Fix the cause reported above and run the backup again.";
+        var detail = stderr.Length == 0 ? "it printed no error" : stderr;
+        return new BackupFailedException(
+            $"pg_dump failed with exit code {result.ExitCode} while backing up {connection.Describe()}: {detail}{Environment.NewLine}No backup file was kept. {advice}",
+            stderr);
+    }
+
+    private static BackupFailedException WriteFailed(string directory, Exception ex)
+    {
+        var advice = IsDiskFull(ex.Message)
+            ? $"The disk holding {directory} is full: free space there or point BACKUP_DIR at a larger disk."
+            : $"Check that {directory} is writable and has free space.";
+        return new BackupFailedException($"could not write the backup in {directory}: {ex.Message}. No backup file was kept. {advice}", innerException: ex);
+    }
+
+    private static bool IsDiskFull(string text) =>
+        text.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the original failure matters more than a cleanup problem.
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net.Sockets;
+using Npgsql;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Tools;
+
+namespace PortfolioBackup.Backup;
+
+/// <summary>
+/// A read-only, repeatable-read transaction whose snapshot is exported to pg_dump, so the manifest's row counts and the
+/// dump see exactly the same data. The transaction stays open until the session is disposed.
+/// </summary>
+internal sealed class SnapshotSession : IAsyncDisposable
+{
+    // query_to_xml runs the per-table count server-side, with the name quoted by format('%I.%I'): no SQL is built in C#.
+    private const string CountRowsSql = """
+        SELECT n.nspname, c.relname,
+               (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r'
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname !~ '^pg_(toast|temp)'
+        ORDER BY n.nspname, c.relname
+        """;
+
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+
+    private SnapshotSession(NpgsqlConnection connection, NpgsqlTransaction transaction, string snapshot, string serverVersion, int serverVersionNumber)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        Snapshot = snapshot;
+        ServerVersion = serverVersion;
+        ServerVersionNumber = serverVersionNumber;
+    }
+
+    /// <summary>The exported snapshot id to pass to <c>pg_dump --snapshot</c>.</summary>
+    public string Snapshot { get; }
+
+    public string ServerVersion { get; }
+
+    public int ServerVersionNumber { get; }
+
+    public int ServerMajorVersion => ServerVersionNumber / 10000;
+
+    /// <summary>Connects (mapping refusals to clear exceptions) and opens the snapshot transaction.</summary>
+    public static async Task<SnapshotSession> OpenAsync(ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectAsync(settings, cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            {
+                await readOnly.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var command = new NpgsqlCommand(
+                "SELECT pg_catalog.pg_export_snapshot(), pg_catalog.current_setting('server_version'), pg_catalog.current_setting('server_version_num')::int",
+                connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var session = new SnapshotSession(connection, transaction, reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+            return session;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Installed extensions and their versions, as seen in the snapshot.</summary>
+    public async Task<IReadOnlyList<ExtensionVersion>> ReadExtensionsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT extname, extversion FROM pg_catalog.pg_extension ORDER BY extname", _connection, _transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<ExtensionVersion>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new ExtensionVersion(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return result;
+    }
+
+    /// <summary>The exact row count of every physical table in user schemas (partitions and inheritance children counted on their own).</summary>
+    public async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(CountRowsSql, _connection, _transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<TableRowCount>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new TableRowCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Read-only: rolling back and committing are the same; the point is releasing the snapshot promptly.
+        try
+        {
+            await _transaction.DisposeAsync();
+        }
+        catch (NpgsqlException)
+        {
+        }
+
+        await _connection.DisposeAsync();
+    }
+
+    private static async Task<NpgsqlConnection> ConnectAsync(ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        var secrets = settings.Password is null ? Array.Empty<string>() : [settings.Password];
+        var builder = new NpgsqlConnectionStringBuilder(settings.NpgsqlConnectionString()) { CommandTimeout = 0 };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            await connection.DisposeAsync();
+            throw new DatabaseAuthenticationException(settings.Describe(), ToolRunner.Mask(ex.MessageText, secrets), ex);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException && ex.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
+        {
+            await connection.DisposeAsync();
+            throw new DatabaseAuthenticationException(settings.Describe(), ToolRunner.Mask(ex.Message, secrets), ex);
+        }
+        catch (NpgsqlException ex)
+        {
+            await connection.DisposeAsync();
+            var reason = ex switch
+            {
+                PostgresException pg => pg.MessageText,
+                { InnerException: SocketException socket } => $"{ex.Message.TrimEnd('.')} ({socket.Message})",
+                { InnerException: TimeoutException } => $"{ex.Message.TrimEnd('.')} (timed out)",
+                _ => ex.Message,
+            };
+            throw new DatabaseUnreachableException(settings.Describe(), ToolRunner.Mask(reason, secrets), ex);
+        }
+        catch (TimeoutException ex)
+        {
+            await connection.DisposeAsync();
+            throw new DatabaseUnreachableException(settings.Describe(), "the connection timed out", ex);
+        }
+    }
+}

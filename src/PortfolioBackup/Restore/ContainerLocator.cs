@@ -1,0 +1,75 @@
+namespace PortfolioBackup.Restore;
+
+/// <summary>Finds the running container to restore into, by name or by its compose service label (no compose plugin needed).</summary>
+public static class ContainerLocator
+{
+    /// <summary>The label docker compose puts on every service container.</summary>
+    public const string ComposeServiceLabel = "com.docker.compose.service";
+
+    /// <summary>Checks that the named container exists and runs; returns its name.</summary>
+    public static async Task<string> ByNameAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var result = await Docker.RunAsync(["inspect", "--type", "container", "--format", "{{.State.Running}}", name], cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new ContainerNotFoundException($"no container named '{name}' exists ({ToolRunnerTail(result.StandardError)}). " +
+                $"Run 'docker ps' to see the running containers, or use --compose-service SERVICE to find it by its compose service.");
+        }
+
+        if (result.StandardOutput.Trim() != "true")
+        {
+            throw new ContainerNotFoundException($"the container '{name}' exists but is not running. Start it (e.g. 'docker compose up -d db') and run the restore again.");
+        }
+
+        return name;
+    }
+
+    /// <summary>Finds the one running container labelled with the compose service; zero or several matches are an error listing what was found.</summary>
+    public static async Task<string> ByComposeServiceAsync(string service, CancellationToken cancellationToken = default)
+    {
+        var matches = await ListAsync($"label={ComposeServiceLabel}={service}", cancellationToken);
+        if (matches.Count == 1)
+        {
+            return matches[0].Name;
+        }
+
+        if (matches.Count > 1)
+        {
+            throw new ContainerNotFoundException(
+                $"{matches.Count} running containers belong to compose service '{service}': {string.Join(", ", matches.Select(m => $"{m.Name} (project {m.Project})"))}. " +
+                "Name the one to restore into with --container NAME.");
+        }
+
+        var others = await ListAsync($"label={ComposeServiceLabel}", cancellationToken);
+        var seen = others.Count == 0
+            ? "no running container has a compose service label"
+            : "running compose services: " + string.Join(", ", others.Select(o => $"{o.Service} ({o.Name})"));
+        throw new ContainerNotFoundException(
+            $"no running container belongs to compose service '{service}' ({seen}). Start it (e.g. 'docker compose up -d {service}'), " +
+            "pass the right service with --compose-service, or name the container with --container NAME.");
+    }
+
+    private static async Task<List<(string Name, string Service, string Project)>> ListAsync(string filter, CancellationToken cancellationToken)
+    {
+        var result = await Docker.RunCheckedAsync(
+            ["ps", "--filter", filter, "--format", "{{.Names}}\t{{.Label \"com.docker.compose.service\"}}\t{{.Label \"com.docker.compose.project\"}}"],
+            cancellationToken);
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t'))
+            .Select(f => (f[0], f.Length > 1 ? f[1] : string.Empty, f.Length > 2 && f[2].Length > 0 ? f[2] : "none"))
+            .OrderBy(m => m.Item1, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static string ToolRunnerTail(string stderr) => Tools.ToolRunner.Tail(stderr).ReplaceLineEndings(" ").Trim() is { Length: > 0 } tail ? tail : "docker inspect failed";
+}
+
+/// <summary>The container to restore into was not found, is not running, or the compose service matched several.</summary>
+public sealed class ContainerNotFoundException : PortfolioBackupException
+{
+    /// <summary>Creates the exception with what was found and what to do.</summary>
+    public ContainerNotFoundException(string message)
+        : base(message)
+    {
+    }
+}

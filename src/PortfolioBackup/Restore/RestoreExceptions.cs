@@ -1,0 +1,51 @@
+namespace PortfolioBackup.Restore;
+
+/// <summary>The dump failed its checks and was not restored; the target was not touched.</summary>
+public sealed class DumpRejectedException : PortfolioBackupException
+{
+    /// <summary>Creates the exception listing the failed checks.</summary>
+    public DumpRejectedException(string dumpPath, IReadOnlyList<DumpCheck> checks)
+        : base($"{dumpPath} is not healthy, so it was not restored and the target was not touched:" +
+               string.Concat(checks.Where(c => !c.Passed).Select(c => $"{Environment.NewLine}  - {c.Name}: {c.Detail}")) +
+               $"{Environment.NewLine}Restore another backup, or pass --force to restore this one anyway.")
+    {
+        Checks = checks;
+    }
+
+    /// <summary>Every check made, passed or not.</summary>
+    public IReadOnlyList<DumpCheck> Checks { get; }
+}
+
+/// <summary>The restore was not confirmed; nothing was changed.</summary>
+public sealed class RestoreDeclinedException : PortfolioBackupException
+{
+    /// <summary>Creates the exception naming the target left alone.</summary>
+    public RestoreDeclinedException(string target)
+        : base($"restore not confirmed; {target} was not changed.")
+    {
+    }
+}
+
+/// <summary>pg_restore (or creating the database) failed partway; the message says what state the target is in and how to roll back.</summary>
+public sealed class RestoreFailedException : PortfolioBackupException
+{
+    /// <summary>Creates the exception with the cause and the rollback advice.</summary>
+    public RestoreFailedException(string message, string? rollbackCommand, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        RollbackCommand = rollbackCommand;
+    }
+
+    /// <summary>The command line that restores the safety backup, or null when there is none.</summary>
+    public string? RollbackCommand { get; }
+}
+
+/// <summary>The target could not be reached or inspected before the restore; it was not changed.</summary>
+public sealed class RestoreTargetUnavailableException : PortfolioBackupException
+{
+    /// <summary>Creates the exception with the cause.</summary>
+    public RestoreTargetUnavailableException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using PortfolioBackup.Archive;
+using PortfolioBackup.Backup;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Tools;
+using PortfolioBackup.Verification;
+
+namespace PortfolioBackup.Restore;
+
+/// <summary>
+/// Puts a dump back into a real database: checks the dump first, shows what will be replaced and asks, takes a safety
+/// backup, runs <c>pg_restore --clean --if-exists --no-owner --no-privileges</c>, then compares row counts with the manifest.
+/// </summary>
+public static class Restorer
+{
+    // query_to_xml runs each count server-side with the name quoted by format('%I.%I'): no SQL is built in C#.
+    private const string CountRowsSql = """
+        SELECT n.nspname, c.relname,
+               (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r'
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname !~ '^pg_(toast|temp)'
+        ORDER BY n.nspname, c.relname
+        """;
+
+    private const string ListTablesSql = """
+        SELECT n.nspname, c.relname
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r'
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname !~ '^pg_(toast|temp)'
+        ORDER BY n.nspname, c.relname
+        """;
+
+    /// <summary>Runs the whole restore; the target is not touched unless the dump passed its checks (or Force) and the plan was confirmed.</summary>
+    public static async Task<RestoreResult> RunAsync(RestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        Validate(options);
+        var stopwatch = Stopwatch.StartNew();
+        var dumpPath = Path.GetFullPath(options.DumpPath);
+        var probe = await DumpProbe.ProbeAsync(dumpPath, cancellationToken);
+        if (probe.Kind == DumpFileKind.Missing)
+        {
+            throw new ConfigurationException([$"the dump {dumpPath} does not exist"]);
+        }
+
+        await using var client = TargetClient.For(options.Target);
+        options.Progress?.Invoke("checking the dump");
+        var checks = new List<DumpCheck>();
+        var (manifest, manifestCheck) = await ReadManifestAsync(dumpPath, probe, cancellationToken);
+        if (options.Verify != RestoreVerifyMode.None)
+        {
+            checks.Add(new DumpCheck("format", probe.IsCustomArchive, probe.Detail));
+            checks.Add(manifestCheck);
+        }
+
+        if (options.Verify == RestoreVerifyMode.Full)
+        {
+            checks.AddRange(await RunFullVerificationAsync(dumpPath, options, cancellationToken));
+        }
+
+        // Copying into a container does not touch the database; the TOC is read with the target's own pg_restore.
+        var mappedDump = await client.MapDumpAsync(dumpPath, cancellationToken);
+        var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
+        if (options.Verify != RestoreVerifyMode.None)
+        {
+            checks.Add(new DumpCheck("table of contents", toc.Readable, toc.Detail));
+        }
+
+        if (checks.Any(c => !c.Passed) && !options.Force)
+        {
+            throw new DumpRejectedException(dumpPath, checks);
+        }
+
+        options.Progress?.Invoke($"inspecting {options.Target.Describe()}");
+        var target = await InspectTargetAsync(client, cancellationToken);
+        var plan = new RestorePlan
+        {
+            DumpPath = dumpPath,
+            Target = options.Target,
+            ServerVersion = target.ServerVersion,
+            DatabaseExists = target.Exists,
+            TocEntries = toc.Entries,
+            DumpTables = toc.Tables,
+            ExistingTables = target.Tables,
+            TablesReplaced = manifest?.Tables is { } tables ? tables.Count(t => target.Tables.Contains(t.QualifiedName, StringComparer.Ordinal)) : null,
+            ManifestTables = manifest?.Tables?.Count,
+            Checks = checks,
+            SafetyBackup = options.SafetyBackup && target.Exists,
+        };
+
+        if (!target.Exists && !options.CreateMissingDatabase)
+        {
+            throw new RestoreTargetUnavailableException($"the database {options.Target.Describe()} does not exist. Create it, or let the restore create it.");
+        }
+
+        if (options.ConfirmAsync is null || !await options.ConfirmAsync(plan, cancellationToken))
+        {
+            throw new RestoreDeclinedException(options.Target.Describe());
+        }
+
+        var created = false;
+        if (!target.Exists)
+        {
+            options.Progress?.Invoke($"creating database {options.Target.Connection.Database}");
+            await CreateDatabaseAsync(client, cancellationToken);
+            created = true;
+        }
+
+        string? safetyBackup = null;
+        if (plan.SafetyBackup)
+        {
+            options.Progress?.Invoke("taking a safety backup of the target");
+            safetyBackup = await TakeSafetyBackupAsync(client, options, target.ServerVersion, cancellationToken);
+        }
+
+        options.Progress?.Invoke("restoring");
+        await RunPgRestoreAsync(client, options, mappedDump, toc.Entries, safetyBackup, created, cancellationToken);
+
+        IReadOnlyList<TableRowComparison>? rowCounts = null;
+        if (manifest?.Tables is { } expected)
+        {
+            options.Progress?.Invoke("counting rows");
+            rowCounts = await CompareRowCountsAsync(client, expected, cancellationToken);
+        }
+
+        return new RestoreResult
+        {
+            Plan = plan,
+            SafetyBackupPath = safetyBackup,
+            CreatedDatabase = created,
+            RowCounts = rowCounts,
+            Duration = stopwatch.Elapsed,
+        };
+    }
+
+    /// <summary>The command line that restores a safety backup into the same target.</summary>
+    public static string RollbackCommand(string safetyBackupPath, RestoreTarget target)
+    {
+        var parts = new List<string> { "portfolio-backup", "restore", safetyBackupPath };
+        if (target.Container is { } container)
+        {
+            parts.AddRange(["--container", container]);
+        }
+        else
+        {
+            parts.AddRange(["--host", target.Connection.Host, "--port", target.Connection.Port.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        // No second safety backup: it could collide with this one's name within the same second, and the file being restored is itself the safe copy.
+        parts.AddRange(["--username", target.Connection.User, "--target-db", target.Connection.Database, "--no-safety-backup", "--yes"]);
+        return string.Join(' ', parts.Select(ShellQuote));
+    }
+
+    /// <summary>The full verification of <c>--verify full</c>: the dump is restored into a throwaway server by the Verification engine and its checks become restore checks.</summary>
+    private static async Task<IReadOnlyList<DumpCheck>> RunFullVerificationAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        options.Progress?.Invoke("verifying the dump fully in a throwaway server");
+        var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
+        return report.Dumps.SelectMany(d => d.Checks).Select(c => new DumpCheck($"full: {c.Name}", c.Passed, c.Detail)).ToList();
+    }
+
+    private static void Validate(RestoreOptions options)
+    {
+        var problems = new List<string>();
+        if (options.Jobs < 1)
+        {
+            problems.Add($"--jobs {options.Jobs} is not a number of parallel jobs (expected 1 or more)");
+        }
+
+        if (options.SingleTransaction && options.Jobs > 1)
+        {
+            problems.Add($"--single-transaction cannot be combined with --jobs {options.Jobs}: pg_restore's parallel jobs each use their own connection, " +
+                         "so they cannot share one transaction. Use --jobs 1 for an all-or-nothing restore, or drop --single-transaction for a parallel one");
+        }
+
+        var database = options.Target.Connection.Database;
+        if (database.Length == 0 || database.Contains('=', StringComparison.Ordinal) || database.StartsWith('-')
+            || database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || database.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            // libpq would read such a name as a connection string and could connect somewhere else entirely.
+            problems.Add($"the target database name '{database}' looks like a connection string or an option (expected a plain database name)");
+        }
+
+        if (options.SafetyBackup && string.IsNullOrWhiteSpace(options.BackupDirectory))
+        {
+            problems.Add("a safety backup needs BACKUP_DIR (or --backup-dir); pass --no-safety-backup to restore without one");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    private static async Task<(BackupManifest? Manifest, DumpCheck Check)> ReadManifestAsync(string dumpPath, DumpProbeResult probe, CancellationToken cancellationToken)
+    {
+        BackupManifest? manifest;
+        try
+        {
+            manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
+        }
+        catch (InvalidManifestException ex)
+        {
+            return (null, new DumpCheck("manifest", false, ex.Message));
+        }
+
+        if (manifest is null)
+        {
+            return (null, new DumpCheck("manifest", true, "no manifest beside the dump; size and checksum not checked"));
+        }
+
+        if (manifest.SizeBytes != probe.SizeBytes)
+        {
+            return (manifest, new DumpCheck("manifest", false, $"the file is {probe.SizeBytes} bytes but its manifest says {manifest.SizeBytes}: it was truncated or replaced"));
+        }
+
+        string sha256;
+        await using (var stream = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+        {
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+        }
+
+        return sha256 == manifest.Sha256
+            ? (manifest, new DumpCheck("manifest", true, $"size {manifest.SizeBytes} bytes and SHA-256 match"))
+            : (manifest, new DumpCheck("manifest", false, $"SHA-256 {sha256} differs from the manifest's {manifest.Sha256}: the file was changed or damaged after the backup"));
+    }
+
+    private static async Task<TocSummary> ReadTocAsync(TargetClient client, string mappedDump, CancellationToken cancellationToken)
+    {
+        var result = await client.RunAsync("pg_restore", ["--list", mappedDump], null, cancellationToken);
+        if (!result.Succeeded)
+        {
+            var tail = ToolRunner.Tail(result.StandardError).ReplaceLineEndings(" ");
+            return TocSummary.Unreadable($"pg_restore --list failed (exit code {result.ExitCode}): {tail}");
+        }
+
+        var entries = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith(';'))
+            .ToList();
+        var tables = entries.Select(TocEntryType).Count(t => t.StartsWith("TABLE ", StringComparison.Ordinal)
+            && !t.StartsWith("TABLE DATA ", StringComparison.Ordinal) && !t.StartsWith("TABLE ATTACH ", StringComparison.Ordinal));
+        return new TocSummary(true, entries.Count, tables, $"{entries.Count} entries, {tables} tables");
+    }
+
+    private static string TocEntryType(string line)
+    {
+        // "3345; 1259 16390 TABLE public users postgres": the type follows the id and two oids.
+        var fields = line.Split(' ', 4);
+        return fields.Length == 4 ? fields[3] : string.Empty;
+    }
+
+    private static async Task<TargetState> InspectTargetAsync(TargetClient client, CancellationToken cancellationToken)
+    {
+        var database = client.Connection.Database;
+        var result = await client.RunAsync("psql", ["--no-psqlrc", "--no-align", "--tuples-only", "--dbname", database, "--command", "SELECT current_setting('server_version')"], null, cancellationToken);
+        if (result.Succeeded)
+        {
+            var rows = await client.QueryAsync(database, ListTablesSql, cancellationToken);
+            return new TargetState(result.StandardOutput.Trim(), true, rows.Select(r => $"{r[0]}.{r[1]}").ToList());
+        }
+
+        if (!result.StandardError.Contains($"database \"{database}\" does not exist", StringComparison.Ordinal))
+        {
+            throw Unavailable(client, result);
+        }
+
+        foreach (var maintenance in new[] { "postgres", "template1" })
+        {
+            var version = await client.RunAsync("psql", ["--no-psqlrc", "--no-align", "--tuples-only", "--dbname", maintenance, "--command", "SELECT current_setting('server_version')"], null, cancellationToken);
+            if (version.Succeeded)
+            {
+                return new TargetState(version.StandardOutput.Trim(), false, []);
+            }
+        }
+
+        throw Unavailable(client, result);
+    }
+
+    private static RestoreTargetUnavailableException Unavailable(TargetClient client, ToolResult result) =>
+        new($"cannot connect to {client.Target.Describe()}: {ToolRunner.Tail(ToolRunner.Mask(result.StandardError, client.Connection.Password is null ? [] : [client.Connection.Password]))}{Environment.NewLine}" +
+            "Nothing was changed. Check DB_HOST, DB_PORT, DB_USER and DB_PASSWORD (or --container / --compose-service) and that the server runs.");
+
+    private static async Task CreateDatabaseAsync(TargetClient client, CancellationToken cancellationToken)
+    {
+        // createdb quotes the name itself and connects to the maintenance database.
+        IReadOnlyList<string> arguments = ["--", client.Connection.Database];
+        var result = await client.RunAsync("createdb", arguments, null, cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new RestoreFailedException(
+                $"could not create the database {client.Target.Describe()}: {ToolRunner.Tail(result.StandardError)}{Environment.NewLine}Nothing was restored. Create the database yourself and run the restore again.",
+                null, client.Failure("createdb", arguments, result));
+        }
+    }
+
+    private static async Task<string> TakeSafetyBackupAsync(TargetClient client, RestoreOptions options, string serverVersion, CancellationToken cancellationToken)
+    {
+        var directory = options.BackupDirectory!;
+        if (client is ContainerTargetClient container)
+        {
+            return await ContainerSafetyBackup.TakeAsync(container, directory, serverVersion, options.Clock, cancellationToken);
+        }
+
+        var backup = await BackupRunner.RunAsync(
+            new BackupOptions
+            {
+                Settings = new BackupSettings { BackupDirectory = directory, Connection = options.Target.Connection },
+                Clock = options.Clock,
+                FileNamePrefix = BackupFileName.PreRestorePrefix,
+            },
+            cancellationToken);
+        return backup.DumpPath;
+    }
+
+    private static async Task RunPgRestoreAsync(TargetClient client, RestoreOptions options, string mappedDump, int totalEntries, string? safetyBackup, bool created, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { "--clean", "--if-exists", "--no-owner", "--no-privileges", "--verbose", "--dbname", client.Connection.Database };
+        if (options.SingleTransaction)
+        {
+            arguments.Add("--single-transaction");
+        }
+
+        if (options.Jobs > 1)
+        {
+            arguments.AddRange(["--jobs", options.Jobs.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        arguments.Add(mappedDump);
+        var done = 0;
+        void OnLine(string line)
+        {
+            if (options.RestoreProgress is null || !IsEntryDone(line))
+            {
+                return;
+            }
+
+            var count = Math.Min(Interlocked.Increment(ref done), Math.Max(totalEntries, 1));
+            options.RestoreProgress(new RestoreProgress(count, totalEntries, line["pg_restore: ".Length..]));
+        }
+
+        var result = await client.RunAsync("pg_restore", arguments, OnLine, cancellationToken);
+        if (result.Succeeded)
+        {
+            options.RestoreProgress?.Invoke(new RestoreProgress(totalEntries, totalEntries, "done"));
+            return;
+        }
+
+        var target = options.Target.Describe();
+        var errors = string.Join(Environment.NewLine, result.StandardError.Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.Contains("error:", StringComparison.Ordinal) || l.StartsWith("DETAIL", StringComparison.Ordinal) || l.StartsWith("Command was", StringComparison.Ordinal) || l.Contains("errors ignored", StringComparison.Ordinal))
+            .TakeLast(12));
+        if (errors.Length == 0)
+        {
+            errors = ToolRunner.Tail(result.StandardError);
+        }
+
+        var rollback = safetyBackup is null ? null : RollbackCommand(safetyBackup, options.Target);
+        string state;
+        if (options.SingleTransaction)
+        {
+            state = created
+                ? $"The restore ran in a single transaction and was rolled back; {target} was created for it and is empty."
+                : $"The restore ran in a single transaction and was rolled back: {target} is exactly as it was before." +
+                  (safetyBackup is null ? string.Empty : $" The safety backup taken first is {safetyBackup}.");
+        }
+        else if (rollback is not null)
+        {
+            state = $"{target} may now be partly restored. To roll back to its state before this restore, run:{Environment.NewLine}  {rollback}";
+        }
+        else
+        {
+            state = created
+                ? $"{target} was created for this restore and may be partly restored; drop it or restore again."
+                : $"{target} may now be partly restored, and no safety backup was taken (--no-safety-backup): restore your latest good backup to recover.";
+        }
+
+        throw new RestoreFailedException(
+            $"pg_restore failed with exit code {result.ExitCode} while restoring into {target}:{Environment.NewLine}{errors}{Environment.NewLine}{state}",
+            rollback,
+            client.Failure("pg_restore", arguments, result));
+    }
+
+    private static bool IsEntryDone(string line) =>
+        line.StartsWith("pg_restore: creating ", StringComparison.Ordinal)
+        || line.StartsWith("pg_restore: processing data for table ", StringComparison.Ordinal)
+        || line.StartsWith("pg_restore: executing ", StringComparison.Ordinal);
+
+    private static async Task<IReadOnlyList<TableRowComparison>> CompareRowCountsAsync(TargetClient client, IReadOnlyList<Backup.TableRowCount> expected, CancellationToken cancellationToken)
+    {
+        var rows = await client.QueryAsync(client.Connection.Database, CountRowsSql, cancellationToken);
+        var actual = rows.ToDictionary(r => (r[0], r[1]), r => long.Parse(r[2], CultureInfo.InvariantCulture));
+        return expected
+            .Select(t => new TableRowComparison(t.Schema, t.Name, t.Rows, actual.TryGetValue((t.Schema, t.Name), out var n) ? n : null))
+            .ToList();
+    }
+
+    private static string ShellQuote(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@+,".Contains(c, StringComparison.Ordinal))
+            ? value
+            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private sealed record TargetState(string ServerVersion, bool Exists, IReadOnlyList<string> Tables);
+
+    private sealed record TocSummary(bool Readable, int Entries, int Tables, string Detail)
+    {
+        public static TocSummary Unreadable(string detail) => new(false, 0, 0, detail);
+    }
+}

@@ -1,0 +1,75 @@
+using PortfolioBackup.Tests.Fixtures;
+
+namespace PortfolioBackup.Tests.Verification;
+
+/// <summary>
+/// The operators' round trip through real bash processes: backup_db.sh writes a backup of a seeded database, then
+/// test_restore.sh runs the verification suite on that BACKUP_DIR.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
+{
+    [Fact]
+    public async Task Backup_then_test_restore_shows_the_dump_healthy_with_exact_counts()
+    {
+        // Arrange: the sample's database name, so the suite compares the schema with the committed sample snapshot
+        // (a fresh name would make Snapshooter record a new snapshot file in the source tree).
+        const string database = "portfolio_sample";
+        await fixture.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database}");
+        await fixture.ExecuteAsync("postgres", $"CREATE DATABASE {database} TEMPLATE {PostgresServerFixture.TemplateDatabase}");
+        using var temp = new TempDirectory();
+        var backupDir = temp.Combine("backups");
+        var backup = await TestRestoreScript.RunAsync("backup_db.sh", fixture.CliEnvironment(database, backupDir), temp.Path);
+        backup.ExitCode.Should().Be(0, backup.StandardError);
+        var dump = Path.GetFileName(Directory.GetFiles(backupDir, "backup_*.dump").Single());
+        var report = temp.Combine("report.json");
+
+        // Act
+        var result = await TestRestoreScript.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report), temp.Path);
+
+        // Assert
+        result.ExitCode.Should().Be(0, result.StandardOutput + result.StandardError);
+        result.StandardOutput.Should().Contain($"{dump}: healthy (local").And.Contain("1 of 1 dump(s) healthy")
+            .And.Contain($"Passed Dump_restores_and_passes_every_check(dump: {dump})")
+            .And.Contain($"Passed Every_image_row_points_at_an_existing_user(dump: {dump})")
+            .And.Contain($"Passed Newest_dump_has_the_recorded_schema(dump: {dump})");
+        foreach (var (table, rows) in PostgresServerFixture.SeedRowCounts)
+        {
+            result.StandardOutput.Should().Contain($"  rows  {table}: {rows} (expected {rows})");
+        }
+
+        (result.StandardOutput + result.StandardError).Should().NotContain(fixture.Password);
+        File.ReadAllText(report).Should().Contain($"\"file\": \"{Path.Combine(backupDir, dump)}\"").And.Contain("\"healthy\": true");
+        Directory.GetFiles(temp.Combine("results"), "*.trx").Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Test_restore_on_an_empty_BACKUP_DIR_fails_with_the_help()
+    {
+        // Arrange
+        using var temp = new TempDirectory();
+        var backupDir = temp.Combine("backups");
+        Directory.CreateDirectory(backupDir);
+
+        // Act
+        var result = await TestRestoreScript.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report: null), temp.Path);
+
+        // Assert
+        result.ExitCode.Should().Be(1);
+        result.StandardOutput.Should().Contain($"Failed Dump_restores_and_passes_every_check(dump: (no dumps to verify))")
+            .And.Contain($"Nothing to verify: BACKUP_DIR={backupDir} holds no backup_*.dump files")
+            .And.Contain("doppler run -- ./scripts/db_backup/test_restore.sh")
+            .And.Contain("0 of 0 dump(s) healthy")
+            .And.NotContain("Passed ");
+    }
+
+    private static Dictionary<string, string?> VerifyEnvironment(string backupDir, TempDirectory temp, string? report) => new(StringComparer.Ordinal)
+    {
+        ["BACKUP_DIR"] = backupDir,
+        ["VERIFY_ENGINE"] = "local",
+        ["RESULTS_DIR"] = temp.Combine("results"),
+        ["REPORT"] = report,
+        // The connection of the database that was backed up is not the verifier's business.
+        ["DB_PASSWORD"] = null,
+    };
+}
