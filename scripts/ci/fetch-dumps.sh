@@ -9,6 +9,9 @@
 #   SOURCE=s3     S3_BUCKET=my-space S3_PREFIX=portfolio [S3_ENDPOINT=https://fra1.digitaloceanspaces.com] \
 #                 AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… [AWS_DEFAULT_REGION=us-east-1] ...
 #
+# SHARD=i/n (with ALL_DUMPS=1) copies only shard i of n: the dumps sorted by name whose position mod n is i-1, the same
+# rule as 'portfolio-backup verify --shard i/n', so each CI matrix job downloads and verifies only its slice.
+#
 # Exit codes: 0 copied (at least one dump), 1 copy failed or no dump at the source, 2 bad settings.
 set -euo pipefail
 
@@ -28,6 +31,15 @@ SOURCE="${SOURCE:-}"
 [[ -n "${BACKUP_DIR:-}" ]] || fail_config "BACKUP_DIR is not set (the local folder to copy the dumps into)"
 ALL_DUMPS="${ALL_DUMPS:-0}"
 [[ "${ALL_DUMPS}" == 0 || "${ALL_DUMPS}" == 1 ]] || fail_config "ALL_DUMPS='${ALL_DUMPS}' (expected 0 for the newest dump only, or 1 for all)"
+SHARD="${SHARD:-}"
+if [[ -n "${SHARD}" ]]; then
+	if ! [[ "${SHARD}" =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] || ((BASH_REMATCH[1] > BASH_REMATCH[2])); then
+		fail_config "SHARD='${SHARD}' is not a shard i/n with 1 <= i <= n (e.g. 2/3)"
+	fi
+	[[ "${ALL_DUMPS}" == 1 ]] || fail_config "SHARD=${SHARD} needs ALL_DUMPS=1 (the newest dump alone is not sharded)"
+	shard_index="${BASH_REMATCH[1]}"
+	shard_count="${BASH_REMATCH[2]}"
+fi
 mkdir -p "${BACKUP_DIR}"
 chmod 0700 "${BACKUP_DIR}"
 
@@ -40,7 +52,17 @@ newest_dump() {
 wanted_files() {
 	local listing="$1" name
 	if [[ "${ALL_DUMPS}" == 1 ]]; then
-		grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump(\.manifest\.json)?$' <<<"${listing}" || true
+		local dumps
+		dumps="$(grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump$' <<<"${listing}" | LC_ALL=C sort || true)"
+		if [[ -n "${SHARD}" ]]; then
+			dumps="$(awk -v i="${shard_index}" -v n="${shard_count}" '(NR - 1) % n == i - 1' <<<"${dumps}")"
+		fi
+		while IFS= read -r name; do
+			if [[ -n "${name}" ]]; then
+				echo "${name}"
+				grep -Fx "${name}.manifest.json" <<<"${listing}" || true
+			fi
+		done <<<"${dumps}"
 	else
 		name="$(newest_dump <<<"${listing}" || true)"
 		if [[ -n "${name}" ]]; then
@@ -103,5 +125,5 @@ if [[ "${count}" -eq 0 ]]; then
 	echo "error: no backup_YYYYMMDD_HHMMSS.dump found at the source (SOURCE=${SOURCE}); is the backup job running?" >&2
 	exit 1
 fi
-echo "fetched ${count} dump(s) into ${BACKUP_DIR} (SOURCE=${SOURCE}, ALL_DUMPS=${ALL_DUMPS}):"
+echo "fetched ${count} dump(s) into ${BACKUP_DIR} (SOURCE=${SOURCE}, ALL_DUMPS=${ALL_DUMPS}${SHARD:+, SHARD=${SHARD}}):"
 find "${BACKUP_DIR}" -maxdepth 1 -type f -printf '  %f  %s bytes\n' | LC_ALL=C sort

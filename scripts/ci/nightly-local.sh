@@ -5,7 +5,7 @@
 #
 #   LOCAL_DUMP_DIR=/var/backups/portfolio scripts/ci/nightly-local.sh
 #
-# Environment: LOCAL_DUMP_DIR (required), ALL_DUMPS=1 (every dump, default newest only), VERIFY_SHARD=i/n,
+# Environment: LOCAL_DUMP_DIR (required), ALL_DUMPS=1 (every dump, default newest only), SHARD=i/n (with ALL_DUMPS=1),
 # MAX_BACKUP_AGE_HOURS / MAX_VERIFIED_AGE_HOURS (default 26), NIGHTLY_OUT (default a new temp folder),
 # NIGHTLY_SKIP_SETUP=1 (skip scripts/setup.sh). Exit 0 when the dumps are healthy and fresh, 1 otherwise, 2 bad settings.
 set -euo pipefail
@@ -24,15 +24,15 @@ if [[ "${ALL_DUMPS}" == 1 ]]; then
 	VERIFY_LATEST=0
 fi
 export VERIFY_LATEST
-export VERIFY_SHARD="${VERIFY_SHARD:-}"
+export SHARD="${SHARD:-}"
 export NIGHTLY_OUT="${NIGHTLY_OUT:-$(mktemp -d -t nightly-XXXXXX)}"
 export BACKUP_DIR="${NIGHTLY_OUT}/dumps"
-export VERIFY_REPORT="${NIGHTLY_OUT}/report.json"
-export VERIFY_RESULTS_DIR="${NIGHTLY_OUT}/TestResults"
+export REPORT="${NIGHTLY_OUT}/report.json"
+export RESULTS_DIR="${NIGHTLY_OUT}/TestResults"
 summary="${NIGHTLY_OUT}/summary.md"
 max_backup_age="${MAX_BACKUP_AGE_HOURS:-26}"
 max_verified_age="${MAX_VERIFIED_AGE_HOURS:-26}"
-mkdir -p "${VERIFY_RESULTS_DIR}"
+mkdir -p "${RESULTS_DIR}"
 : >"${summary}"
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -56,19 +56,16 @@ if [[ -x scripts/db_backup/test_restore.sh ]]; then
 else
 	# test_restore.sh lands with the verification suite; until then the same engine runs through the CLI.
 	step "Restore and verify (test_restore.sh not present yet: portfolio-backup verify, VERIFY_LATEST=${VERIFY_LATEST})"
-	args=(verify --backup-dir "${BACKUP_DIR}" --report "${VERIFY_REPORT}")
+	args=(verify --backup-dir "${BACKUP_DIR}" --report "${REPORT}")
 	if [[ "${VERIFY_LATEST}" == 1 ]]; then
 		args+=(--latest)
-	fi
-	if [[ -n "${VERIFY_SHARD}" ]]; then
-		args+=(--shard "${VERIFY_SHARD}")
 	fi
 	"${cli[@]}" "${args[@]}" || verify_rc=$?
 fi
 
 step "Summary (${summary})"
-if [[ -f "${VERIFY_REPORT}" ]]; then
-	"${cli[@]}" report-summary --report "${VERIFY_REPORT}" --backup-dir "${BACKUP_DIR}" >>"${summary}"
+if [[ -f "${REPORT}" ]]; then
+	"${cli[@]}" report-summary --report "${REPORT}" --backup-dir "${BACKUP_DIR}" >>"${summary}"
 else
 	echo "### ❌ Backup verification wrote no report" >>"${summary}"
 fi
@@ -81,7 +78,7 @@ status_rc=0
 step "Result"
 cat "${summary}"
 echo
-echo "report: ${VERIFY_REPORT}"
+echo "report: ${REPORT}"
 echo "verify exit ${verify_rc}, status exit ${status_rc}"
 if [[ "${verify_rc}" -ne 0 || "${status_rc}" -ne 0 ]]; then
 	exit 1
