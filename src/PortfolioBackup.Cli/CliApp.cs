@@ -59,5 +59,7 @@ internal static class CliApp
         yield return InspectCommand.Create(context);
         yield return VerifyCommand.Create(context);
         yield return RestoreCommand.Create(context);
+        yield return StatusCommand.Create(context);
+        yield return ReportSummaryCommand.Create(context);
     }
 }

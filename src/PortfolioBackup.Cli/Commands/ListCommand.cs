@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Retention;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink)." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification)." };
         var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first.")
         {
             backupDir,
@@ -25,22 +26,30 @@ internal static class ListCommand
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
             var entries = await BackupCatalog.ListAsync(directory, cancellationToken);
+            var verdicts = VerifiedBackups.LastVerdicts(await VerificationLedger.ReadAsync(directory, cancellationToken));
             var now = DateTimeOffset.UtcNow;
             if (parseResult.GetValue(json))
             {
                 var rows = entries.Select(e => new JsonRow(
-                    e.FileName, e.TakenAt, (long)Math.Floor(e.AgeAt(now).TotalSeconds), e.SizeBytes, e.HasManifest, KindText(e.Kind), e.IsSymlink));
+                    e.FileName,
+                    e.TakenAt,
+                    (long)Math.Floor(e.AgeAt(now).TotalSeconds),
+                    e.SizeBytes,
+                    e.HasManifest,
+                    KindText(e.Kind),
+                    e.IsSymlink,
+                    verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null));
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, JsonOptions));
                 return ExitCodes.Ok;
             }
 
-            await WriteTableAsync(context.Out, directory, entries, now);
+            await WriteTableAsync(context.Out, directory, entries, verdicts, now);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task WriteTableAsync(TextWriter output, string directory, IReadOnlyList<BackupEntry> entries, DateTimeOffset now)
+    private static async Task WriteTableAsync(TextWriter output, string directory, IReadOnlyList<BackupEntry> entries, IReadOnlyDictionary<string, LedgerEntry> verdicts, DateTimeOffset now)
     {
         if (entries.Count == 0)
         {
@@ -48,7 +57,7 @@ internal static class ListCommand
             return;
         }
 
-        string[] header = ["FILE", "AGE", "SIZE", "MANIFEST", "KIND"];
+        string[] header = ["FILE", "AGE", "SIZE", "MANIFEST", "KIND", "LAST VERIFICATION"];
         var rows = entries
             .Select(e => new[]
             {
@@ -57,6 +66,7 @@ internal static class ListCommand
                 ByteSize.Format(e.SizeBytes),
                 e.HasManifest ? "yes" : "no",
                 KindText(e.Kind) + (e.IsSymlink ? " (symlink)" : ""),
+                VerdictText(verdicts.GetValueOrDefault(e.FileName)),
             })
             .ToList();
         var widths = header.Select((h, i) => rows.Max(r => r[i].Length) is var w && w > h.Length ? w : h.Length).ToArray();
@@ -70,6 +80,13 @@ internal static class ListCommand
         await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {directory}");
     }
 
+    private static string VerdictText(LedgerEntry? verdict) =>
+        verdict is null
+            ? "never verified"
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"{(verdict.Healthy ? "healthy" : "UNHEALTHY")} {verdict.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+
     private static string KindText(BackupKind kind) => kind == BackupKind.PreRestore ? "pre-restore" : "regular";
 
     private sealed record JsonRow(
@@ -79,5 +96,10 @@ internal static class ListCommand
         [property: JsonPropertyName("sizeBytes")] long SizeBytes,
         [property: JsonPropertyName("hasManifest")] bool HasManifest,
         [property: JsonPropertyName("kind")] string Kind,
-        [property: JsonPropertyName("isSymlink")] bool IsSymlink);
+        [property: JsonPropertyName("isSymlink")] bool IsSymlink,
+        [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification);
+
+    private sealed record JsonVerification(
+        [property: JsonPropertyName("healthy")] bool Healthy,
+        [property: JsonPropertyName("verifiedAt")] DateTimeOffset VerifiedAt);
 }

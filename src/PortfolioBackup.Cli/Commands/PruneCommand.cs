@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Retention;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
 
@@ -40,6 +41,8 @@ internal static class PruneCommand
     /// <summary>Applies the retention policy (also after each successful backup) and prints every decision; returns the exit code.</summary>
     internal static async Task<int> PruneAndReportAsync(CliContext context, BackupSettings settings, bool dryRun, CancellationToken cancellationToken)
     {
+        // Once the ledger exists, the newest backup proven to restore survives any retention setting.
+        var verified = await VerifiedBackups.NewestAsync(settings.BackupDirectory, cancellationToken);
         var result = await Pruner.PruneAsync(
             new RetentionOptions
             {
@@ -47,8 +50,15 @@ internal static class PruneCommand
                 RetentionDays = settings.RetentionDays,
                 MinBackups = settings.MinBackups,
                 DryRun = dryRun,
+                ProtectedFiles = verified is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>([verified.Backup.FileName], StringComparer.Ordinal),
             },
             cancellationToken);
+        if (verified is not null)
+        {
+            await context.Out.WriteLineAsync(
+                $"note: {verified.Backup.FileName} is the newest verified backup (healthy {verified.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC); it is never pruned");
+        }
+
         return await ReportAsync(context, result, settings);
     }
 

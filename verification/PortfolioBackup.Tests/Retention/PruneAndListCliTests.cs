@@ -155,9 +155,9 @@ public sealed class PruneAndListCliTests : IDisposable
         run.ExitCode.Should().Be(0, run.AllOutput);
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines.Should().HaveCount(4);
-        lines[0].Should().MatchRegex(@"^FILE\s+AGE\s+SIZE\s+MANIFEST\s+KIND$");
-        lines[1].Should().MatchRegex($@"^{Path.GetFileName(preRestore)}\s+2 h\s+\d+ B\s+yes\s+pre-restore$");
-        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+no\s+regular$");
+        lines[0].Should().MatchRegex(@"^FILE\s+AGE\s+SIZE\s+MANIFEST\s+KIND\s+LAST VERIFICATION$");
+        lines[1].Should().MatchRegex($@"^{Path.GetFileName(preRestore)}\s+2 h\s+\d+ B\s+yes\s+pre-restore\s+never verified$");
+        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+no\s+regular\s+never verified$");
         lines[3].Should().StartWith("2 backups, 3.0 MiB in ");
         run.Output.Should().NotContain("notes.txt");
     }

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Status;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary><c>portfolio-backup status</c>: is there a fresh backup and a fresh verified backup? Exit 0 OK, 1 stale, 2 usage.</summary>
+internal static class StatusCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static Command Create(CliContext context)
+    {
+        var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR).", HelpName = "DIR" };
+        var maxAge = new Option<double>("--max-age-hours") { Description = "The newest backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
+        var maxVerifiedAge = new Option<double>("--max-verified-age-hours") { Description = "The newest verified (healthy) backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON (status, problems, newestBackup, newestVerified, limits)." };
+        var command = new Command(
+            "status",
+            "Check the newest backup and the newest verified backup against age limits; the first line reads 'OK - …' or 'CRITICAL - …' " +
+            "(exit 0 OK, 1 stale or missing, 2 usage), for cron monitors and Nagios-style checks.")
+        {
+            backupDir, maxAge, maxVerifiedAge, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            BackupStatus status;
+            try
+            {
+                status = await BackupStatus.CheckAsync(
+                    new BackupStatusOptions
+                    {
+                        BackupDirectory = directory,
+                        MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
+                        MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
+                    },
+                    cancellationToken);
+            }
+            catch (Retention.BackupDirectoryNotFoundException ex)
+            {
+                // A monitor reads the first line of stdout: a vanished volume is the most critical state of all.
+                await context.Out.WriteLineAsync($"CRITICAL - {ex.Message}");
+                return ExitCodes.Failed;
+            }
+
+            if (parseResult.GetValue(json))
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(ToJson(status), JsonOptions));
+            }
+            else
+            {
+                await WriteTextAsync(context.Out, status);
+            }
+
+            return status.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static TimeSpan Hours(double hours) =>
+        double.IsFinite(hours) && Math.Abs(hours) < 1e6 ? TimeSpan.FromHours(hours)
+        : throw new ConfigurationException([$"{hours.ToString(CultureInfo.InvariantCulture)} is not a usable number of hours (expected e.g. 26)"]);
+
+    private static async Task WriteTextAsync(TextWriter output, BackupStatus status)
+    {
+        await output.WriteLineAsync(status.Headline);
+        await output.WriteLineAsync(status.NewestBackup is { } b
+            ? $"newest backup:   {b.FileName} (taken {Utc(b.TakenAt)}, {BackupStatus.Old(b.AgeAt(status.Now))}, {ByteSize.Format(b.SizeBytes)})"
+            : "newest backup:   none");
+        await output.WriteLineAsync(status.NewestVerified is { } v
+            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)})"
+            : "newest verified: none");
+        await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
+    }
+
+    private static string Utc(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    private static JsonStatus ToJson(BackupStatus status) => new(
+        status.Ok ? "OK" : "CRITICAL",
+        status.Ok,
+        status.Headline,
+        status.Problems,
+        status.BackupDirectory,
+        status.Now,
+        status.Options.MaxBackupAge.TotalHours,
+        status.Options.MaxVerifiedAge.TotalHours,
+        status.NewestBackup is { } b ? new JsonBackup(b.FileName, b.TakenAt, (long)Math.Floor(b.AgeAt(status.Now).TotalSeconds), b.SizeBytes, null) : null,
+        status.NewestVerified is { } v
+            ? new JsonBackup(v.Backup.FileName, v.Backup.TakenAt, (long)Math.Floor(v.Backup.AgeAt(status.Now).TotalSeconds), v.Backup.SizeBytes, v.Verification.VerifiedAt)
+            : null);
+
+    private sealed record JsonStatus(
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("ok")] bool Ok,
+        [property: JsonPropertyName("summary")] string Summary,
+        [property: JsonPropertyName("problems")] IReadOnlyList<string> Problems,
+        [property: JsonPropertyName("backupDirectory")] string BackupDirectory,
+        [property: JsonPropertyName("checkedAt")] DateTimeOffset CheckedAt,
+        [property: JsonPropertyName("maxAgeHours")] double MaxAgeHours,
+        [property: JsonPropertyName("maxVerifiedAgeHours")] double MaxVerifiedAgeHours,
+        [property: JsonPropertyName("newestBackup")] JsonBackup? NewestBackup,
+        [property: JsonPropertyName("newestVerified")] JsonBackup? NewestVerified);
+
+    private sealed record JsonBackup(
+        [property: JsonPropertyName("file")] string File,
+        [property: JsonPropertyName("takenAt")] DateTimeOffset TakenAt,
+        [property: JsonPropertyName("ageSeconds")] long AgeSeconds,
+        [property: JsonPropertyName("sizeBytes")] long SizeBytes,
+        [property: JsonPropertyName("verifiedAt")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? VerifiedAt);
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using PortfolioBackup.Configuration;
+using PortfolioBackup.Retention;
+using PortfolioBackup.Verification;
+
+namespace PortfolioBackup.Status;
+
+/// <summary>How fresh the backups must be: limits on the age of the newest backup and of the newest verified backup.</summary>
+public sealed record BackupStatusOptions
+{
+    /// <summary>The folder holding the backups and the verification ledger (BACKUP_DIR).</summary>
+    public required string BackupDirectory { get; init; }
+
+    /// <summary>The newest regular backup may be at most this old (a nightly backup plus slack).</summary>
+    public TimeSpan MaxBackupAge { get; init; } = TimeSpan.FromHours(26);
+
+    /// <summary>The newest backup proven to restore may be at most this old, by the time it was taken.</summary>
+    public TimeSpan MaxVerifiedAge { get; init; } = TimeSpan.FromHours(26);
+
+    /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
+    public DateTimeOffset? Now { get; init; }
+}
+
+/// <summary>The freshness verdict on a backup folder, for cron monitors and Nagios-style checks.</summary>
+/// <param name="BackupDirectory">The folder checked.</param>
+/// <param name="Now">The moment ages were measured from.</param>
+/// <param name="NewestBackup">The newest regular backup, or null when there is none.</param>
+/// <param name="NewestVerified">The newest backup proven to restore (healthy ledger entry, same SHA-256), or null.</param>
+/// <param name="Options">The limits applied.</param>
+/// <param name="Problems">Why the folder is stale; empty when it is fine.</param>
+public sealed record BackupStatus(
+    string BackupDirectory,
+    DateTimeOffset Now,
+    BackupEntry? NewestBackup,
+    VerifiedBackup? NewestVerified,
+    BackupStatusOptions Options,
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>True when there is a backup and a verified backup, each within its limit.</summary>
+    public bool Ok => Problems.Count == 0;
+
+    /// <summary>The newest backup's age, or null without one.</summary>
+    public TimeSpan? NewestBackupAge => NewestBackup?.AgeAt(Now);
+
+    /// <summary>The newest verified backup's age (by the time it was taken), or null without one.</summary>
+    public TimeSpan? NewestVerifiedAge => NewestVerified?.Backup.AgeAt(Now);
+
+    /// <summary>One line a monitor shows: <c>OK - newest backup 3 h old, newest verified 3 h old</c> or <c>CRITICAL - …</c>.</summary>
+    public string Headline
+    {
+        get
+        {
+            var backup = NewestBackupAge is { } age ? $"newest backup {Old(age)}" : "no backup";
+            var verified = NewestVerifiedAge is { } vage ? $"newest verified {Old(vage)}" : "no verified backup";
+            return Ok ? $"OK - {backup}, {verified}" : $"CRITICAL - {string.Join("; ", Problems)}";
+        }
+    }
+
+    /// <summary>An age as status prints it: "3 h old", "under 1 min old", "in the future".</summary>
+    public static string Old(TimeSpan age) =>
+        age < TimeSpan.Zero ? "in the future" : age < TimeSpan.FromMinutes(1) ? "under 1 min old" : BackupAge.Format(age) + " old";
+
+    /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump.</summary>
+    public static async Task<BackupStatus> CheckAsync(BackupStatusOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var now = options.Now ?? DateTimeOffset.UtcNow;
+        var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
+        var entries = BackupCatalog.List(directory.Path, cancellationToken);
+        var ledger = await VerificationLedger.ReadAsync(directory.Path, cancellationToken);
+        var newest = entries.Where(e => e.Kind == BackupKind.Regular).MaxBy(e => e.TakenAt);
+        var verified = await VerifiedBackups.NewestAsync(entries, ledger, cancellationToken);
+
+        var problems = new List<string>();
+        if (newest is null)
+        {
+            problems.Add($"no backup_*.dump in {directory.Path}");
+        }
+        else if (newest.AgeAt(now) > options.MaxBackupAge)
+        {
+            problems.Add($"newest backup {newest.FileName} is {Old(newest.AgeAt(now))} (limit {Hours(options.MaxBackupAge)})");
+        }
+
+        if (verified is null)
+        {
+            problems.Add(ledger.Count == 0
+                ? "no verified backup (no verification ledger yet; run portfolio-backup verify)"
+                : "no verified backup (no healthy verification of a backup that is still there unchanged)");
+        }
+        else if (verified.Backup.AgeAt(now) > options.MaxVerifiedAge)
+        {
+            problems.Add($"newest verified backup {verified.Backup.FileName} is {Old(verified.Backup.AgeAt(now))} (limit {Hours(options.MaxVerifiedAge)})");
+        }
+
+        return new BackupStatus(directory.Path, now, newest, verified, options, problems);
+    }
+
+    private static void Validate(BackupStatusOptions options)
+    {
+        var problems = new List<string>();
+        if (options.MaxBackupAge <= TimeSpan.Zero)
+        {
+            problems.Add($"--max-age-hours {Number(options.MaxBackupAge)} is not a positive number of hours (e.g. 26 for a nightly backup)");
+        }
+
+        if (options.MaxVerifiedAge <= TimeSpan.Zero)
+        {
+            problems.Add($"--max-verified-age-hours {Number(options.MaxVerifiedAge)} is not a positive number of hours (e.g. 26 for a nightly verification)");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    private static string Hours(TimeSpan span) => Number(span) + " h";
+
+    private static string Number(TimeSpan span) => span.TotalHours.ToString("0.##", CultureInfo.InvariantCulture);
+}
