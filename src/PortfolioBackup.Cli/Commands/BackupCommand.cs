@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Verification;
 using Spectre.Console;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -19,13 +20,15 @@ internal static class BackupCommand
         var username = new Option<string?>("--username") { Description = "Database user (default: $DB_USER, $PGUSER or postgres).", HelpName = "U" };
         var dbname = new Option<string?>("--dbname") { Description = "Database name (default: $DB_NAME, $PGDATABASE or portfolio).", HelpName = "D" };
         var noRowCounts = new Option<bool>("--no-row-counts") { Description = "Skip the exact per-table row counts in the manifest (faster on huge databases)." };
+        var verify = new Option<string>("--verify") { Description = "Check the new dump right after writing it: quick (read it natively, every block decompressed, counts and SHA-256 against the manifest) or none.", DefaultValueFactory = _ => "none" };
+        verify.AcceptOnlyFromAmong("none", "quick");
 
         var command = new Command(
             "backup",
             "Dump the database (custom format, consistent snapshot) into BACKUP_DIR as backup_YYYYMMDD_HHMMSS.dump with a manifest of exact row counts. " +
             "The password comes only from DB_PASSWORD, PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass).")
         {
-            backupDir, retentionDays, minBackups, host, port, username, dbname, noRowCounts,
+            backupDir, retentionDays, minBackups, host, port, username, dbname, noRowCounts, verify,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -43,6 +46,12 @@ internal static class BackupCommand
             var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
             var result = await RunAsync(context, settings, cancellationToken);
             await Report(context, result);
+            if (parseResult.GetValue(verify) == "quick" && !await QuickCheckAsync(context, result.DumpPath, cancellationToken))
+            {
+                // An unreadable new backup must not be the reason older, good backups are pruned.
+                await context.Error.WriteLineAsync($"error: the new backup {result.DumpPath} failed its quick verification; retention was not run. Check the disk and the server's logs, then take a new backup.");
+                return ExitCodes.Failed;
+            }
 
             // Retention only after a backup that succeeded: a failing backup job must never erase older good backups.
             return await PruneCommand.PruneAndReportAsync(context, settings, dryRun: false, cancellationToken);
@@ -63,6 +72,17 @@ internal static class BackupCommand
             status => BackupRunner.RunAsync(
                 new BackupOptions { Settings = settings, Progress = phase => status.Status(Markup.Escape(phase)) },
                 cancellationToken));
+    }
+
+    private static async Task<bool> QuickCheckAsync(CliContext context, string dumpPath, CancellationToken cancellationToken)
+    {
+        var verdict = await QuickVerifier.VerifyDumpAsync(dumpPath, new QuickVerificationOptions(), cancellationToken);
+        foreach (var check in verdict.Checks)
+        {
+            await context.Out.WriteLineAsync($"  verify:   {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
+        }
+
+        return verdict.Healthy;
     }
 
     private static async Task Report(CliContext context, BackupResult result)
