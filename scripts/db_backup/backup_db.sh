@@ -37,39 +37,10 @@ HELP
 	exit 2
 fi
 
-# cron runs with a minimal PATH; look where the .NET installers put dotnet.
-dotnet_bin="$(command -v dotnet || true)"
-for candidate in "${DOTNET_ROOT:-}/dotnet" "${HOME:-/root}/.dotnet/dotnet" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet; do
-	if [[ -z "${dotnet_bin}" && -x "${candidate}" ]]; then
-		dotnet_bin="${candidate}"
-	fi
-done
-if [[ -z "${dotnet_bin}" ]]; then
-	echo "error: dotnet was not found on PATH or in the usual install folders; install the .NET 10 runtime/SDK or set DOTNET_ROOT." >&2
-	exit 1
-fi
-
-needs_build() {
-	[[ ! -f "${cli_dll}" ]] && return 0
-	local newer
-	newer="$(find "${repo_root}/src" "${repo_root}/Directory.Build.props" "${repo_root}/Directory.Packages.props" "${repo_root}/global.json" \
-		-newer "${cli_dll}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
-		-not -path '*/obj/*' -not -path '*/bin/*' -print -quit 2>/dev/null)"
-	[[ -n "${newer}" ]]
-}
-
-if needs_build; then
-	mkdir -p "${cli_output}"
-	# Two cron ticks must not build into the same folder at once.
-	exec 9>"${repo_root}/artifacts/.cli-build.lock"
-	flock 9
-	if needs_build; then
-		echo "building the portfolio-backup CLI into ${cli_output} (only when sources changed)" >&2
-		"${dotnet_bin}" build "${cli_project}" -c Release -o "${cli_output}" --nologo -v quiet >&2
-		touch "${cli_dll}"
-	fi
-	exec 9>&-
-fi
+# shellcheck source=scripts/db_backup/dotnet-build.sh
+source "${script_dir}/dotnet-build.sh"
+find_dotnet
+build_once "${repo_root}" "${cli_project}" "${cli_output}" "${cli_dll}" "${repo_root}/src"
 
 # exec: SIGTERM/SIGINT reach the CLI itself, which stops pg_dump and removes partial files.
 exec "${dotnet_bin}" "${cli_dll}" backup "$@"

@@ -96,41 +96,12 @@ export VERIFY_SUMMARY_FILE
 # The container engine removes its own container; Ryuk (the reaper) would need an image pulled from the internet.
 export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 
-# cron runs with a minimal PATH; look where the .NET installers put dotnet.
-dotnet_bin="$(command -v dotnet || true)"
-for candidate in "${DOTNET_ROOT:-}/dotnet" "${HOME:-/root}/.dotnet/dotnet" /usr/share/dotnet/dotnet /usr/lib/dotnet/dotnet; do
-	if [[ -z "${dotnet_bin}" && -x "${candidate}" ]]; then
-		dotnet_bin="${candidate}"
-	fi
-done
-if [[ -z "${dotnet_bin}" ]]; then
-	echo "error: dotnet was not found on PATH or in the usual install folders; install the .NET 10 SDK or set DOTNET_ROOT." >&2
-	exit 1
-fi
-
-needs_build() {
-	[[ ! -f "${suite_dll}" ]] && return 0
-	local newer
-	newer="$(find "${repo_root}/src" "${repo_root}/verification/PortfolioBackup.Verification" \
-		"${repo_root}/verification/PortfolioBackup.Tests/Fixtures/portfolio-seed.sql" \
-		"${repo_root}/Directory.Build.props" "${repo_root}/Directory.Packages.props" "${repo_root}/global.json" \
-		-newer "${suite_dll}" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.sql' \) \
-		-not -path '*/obj/*' -not -path '*/bin/*' -not -path '*/__snapshots__/*' -print -quit 2>/dev/null)"
-	[[ -n "${newer}" ]]
-}
-
-if needs_build; then
-	mkdir -p "${suite_output}"
-	# Shares backup_db.sh's lock: both build src/PortfolioBackup in Release and must not do it at once.
-	exec 9>"${repo_root}/artifacts/.cli-build.lock"
-	flock 9
-	if needs_build; then
-		echo "building the verification suite into ${suite_output} (only when sources changed)" >&2
-		"${dotnet_bin}" build "${suite_project}" -c Release -o "${suite_output}" --nologo -v quiet --disable-build-servers >&2
-		touch "${suite_dll}"
-	fi
-	exec 9>&-
-fi
+# shellcheck source=scripts/db_backup/dotnet-build.sh
+source "${script_dir}/dotnet-build.sh"
+find_dotnet
+build_once "${repo_root}" "${suite_project}" "${suite_output}" "${suite_dll}" \
+	"${repo_root}/src" "${repo_root}/verification/PortfolioBackup.Verification" \
+	"${repo_root}/verification/PortfolioBackup.Tests/Fixtures/portfolio-seed.sql"
 
 echo "verifying the backups in ${BACKUP_DIR}" >&2
 status=0
