@@ -13,9 +13,12 @@ public static class DockerAvailability
 {
     private const string DefaultSocket = "/var/run/docker.sock";
 
+    /// <summary>How long a check waits for the daemon before calling it unavailable.</summary>
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
     /// <summary>Checks, with a short timeout, whether a Docker daemon answers.</summary>
     public static Task<DockerStatus> CheckAsync(CancellationToken cancellationToken = default) =>
-        CheckAsync(EnvironmentVariables.Current(), TimeSpan.FromSeconds(3), cancellationToken);
+        CheckAsync(EnvironmentVariables.Current(), DefaultTimeout, cancellationToken);
 
     /// <summary>Checks the daemon that DOCKER_HOST (or the default socket) in <paramref name="environment"/> names, giving up after <paramref name="timeout"/>.</summary>
     internal static async Task<DockerStatus> CheckAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, CancellationToken cancellationToken)

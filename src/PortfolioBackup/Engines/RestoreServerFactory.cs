@@ -26,7 +26,7 @@ public static class RestoreServerFactory
                         "Pass '--image postgres:15' or '--compose-file docker-compose.yml' (and '--service db' when the service has another name).");
                 }
 
-                var docker = await DockerAvailability.CheckAsync(cancellationToken);
+                var docker = await DockerAvailability.CheckAsync(environment, DockerAvailability.DefaultTimeout, cancellationToken);
                 if (!docker.Available)
                 {
                     throw new ServerStartException($"'--engine container' needs Docker, which does not answer: {docker.Detail}. Start Docker or use '--engine local'.");
@@ -38,7 +38,7 @@ public static class RestoreServerFactory
                 return await StartLocalAsync(options, image, "engine: local (chosen with --engine local)", notes, environment, cancellationToken);
 
             default:
-                var status = await DockerAvailability.CheckAsync(cancellationToken);
+                var status = await DockerAvailability.CheckAsync(environment, DockerAvailability.DefaultTimeout, cancellationToken);
                 if (status.Available && image is not null)
                 {
                     return new(await StartContainerAsync(options, image, cancellationToken), $"engine: container ({image.Image}; Docker available)", notes);
