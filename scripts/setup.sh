@@ -281,14 +281,19 @@ dpkg --compare-versions "$API" ge 1.44 || die "Docker API $API < 1.44 (Testconta
 # ---------------------------------------------------------------------------------------------
 smoke_test_image() {  # run the image like `docker run -e POSTGRES_PASSWORD=...` and check the contract
 	local tag=$1 name="setup-smoke-$RANDOM-$BASHPID" ok=0 ready
-	"$DOCKER" run -d --name "$name" -e POSTGRES_PASSWORD=smoke -e POSTGRES_DB=smokedb "$tag" -c fsync=off >/dev/null
+	# The throwaway password travels by environment (-e NAME takes the value from ours), never on a command line.
+	local POSTGRES_PASSWORD PGPASSWORD
+	POSTGRES_PASSWORD="smoke-$RANDOM$RANDOM"
+	PGPASSWORD="$POSTGRES_PASSWORD"
+	export POSTGRES_PASSWORD PGPASSWORD
+	"$DOCKER" run -d --name "$name" -e POSTGRES_PASSWORD -e POSTGRES_DB=smokedb "$tag" -c fsync=off >/dev/null
 	for _ in $(seq 1 60); do
 		if "$DOCKER" exec "$name" pg_isready --host localhost --dbname smokedb --username postgres >/dev/null 2>&1; then ok=1; break; fi
 		sleep 0.5
 	done
 	ready=$("$DOCKER" logs "$name" 2>&1 | grep -c 'database system is ready to accept connections' || true)
 	if [ "$ok" = 1 ]; then
-		"$DOCKER" exec -e PGPASSWORD=smoke "$name" psql -h "$("$DOCKER" inspect -f '{{.NetworkSettings.IPAddress}}' "$name")" \
+		"$DOCKER" exec -e PGPASSWORD "$name" psql -h "$("$DOCKER" inspect -f '{{.NetworkSettings.IPAddress}}' "$name")" \
 			-U postgres -d smokedb -Atc 'select version()' || ok=0
 	fi
 	if [ "$ok" != 1 ] || [ "$ready" != 2 ]; then "$DOCKER" logs "$name" 2>&1 | tail -n 30; fi

@@ -175,10 +175,11 @@ public sealed class ContainerRestoreServer : IRestoreServer
         ArgumentNullException.ThrowIfNull(arguments);
         ObjectDisposedException.ThrowIf(_disposed == 1, this);
 
-        // docker exec has no per-call environment in Testcontainers, so `env` sets it; the password never leaves the container's argv.
+        // Tools inside the container use its unix socket, which the postgres image trusts: no password is needed, so
+        // none travels in an exec request or shows in the container's process list.
         var command = new List<string>
         {
-            "env", "PGHOST=localhost", $"PGPORT={PostgreSqlBuilder.PostgreSqlPort}", $"PGUSER={Superuser}", $"PGPASSWORD={_password}", tool,
+            "env", "PGHOST=/var/run/postgresql", $"PGPORT={PostgreSqlBuilder.PostgreSqlPort}", $"PGUSER={Superuser}", tool,
         };
         command.AddRange(arguments);
         var watch = Stopwatch.StartNew();

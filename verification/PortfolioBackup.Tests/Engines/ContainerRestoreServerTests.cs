@@ -79,7 +79,7 @@ public abstract class ContainerRestoreServerTests(PostgresServerFixture postgres
 
         var result = await container.Server.RunToolAsync("env", [], timeout.Token);
 
-        result.StandardOutput.Should().Contain("PGPASSWORD=***").And.Contain("PGHOST=localhost").And.NotContain(password);
+        result.StandardOutput.Should().Contain("PGHOST=/var/run/postgresql").And.NotContain("PGPASSWORD").And.NotContain(password);
     }
 
     [Fact]
