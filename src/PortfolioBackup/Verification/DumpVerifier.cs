@@ -165,8 +165,11 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             return;
         }
 
-        // Without a manifest's counts the dump's own COPY data is the expectation; read natively while the restore runs.
-        var dumpCounts = manifest?.Tables is null ? run.Timings.TimeAsync("dump row-count scan", () => ArchiveReader.ScanAsync(run.Path, cancellationToken)) : null;
+        // Without a manifest's counts the dump's own COPY data is the expectation; read natively while the restore runs,
+        // at low priority: on two cores it otherwise slows the restore's critical path (2.77 s → 2.59 s median).
+        var dumpCounts = manifest?.Tables is null
+            ? run.Timings.TimeAsync("dump row-count scan", () => ArchiveReader.ScanAsync(run.Path, new ArchiveScanOptions { LowPriority = true }, cancellationToken))
+            : null;
         run.Report("reading the table of contents");
         var mapped = await Server.MapDumpAsync(run.Path, cancellationToken);
         var toc = await run.Timings.TimeAsync("pg_restore -l", () => Server.RunToolAsync("pg_restore", ["-l", mapped], cancellationToken));
