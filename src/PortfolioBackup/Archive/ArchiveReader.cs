@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using K4os.Compression.LZ4.Streams;
 
@@ -71,7 +72,8 @@ public static class ArchiveReader
             return parallel;
         }
 
-        return await Task.Run(
+        return await RunScanAsync(
+            options.LowPriority,
             () =>
             {
                 using var file = OpenFile(path);
@@ -89,6 +91,45 @@ public static class ArchiveReader
             },
             cancellationToken);
     }
+
+    private static Task<ArchiveScan> RunScanAsync(bool lowPriority, Func<ArchiveScan> scan, CancellationToken cancellationToken)
+    {
+        if (!lowPriority || !OperatingSystem.IsLinux())
+        {
+            return Task.Run(scan, cancellationToken);
+        }
+
+        // A thread of its own: a lowered priority cannot be raised again without privileges, so no pool thread gets it.
+        var done = new TaskCompletionSource<ArchiveScan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _ = SetPriority(0, GetThreadId(), 19);
+                done.SetResult(scan());
+            }
+            catch (OperationCanceledException ex)
+            {
+                done.SetCanceled(ex.CancellationToken);
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "archive scan (low priority)",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetThreadId();
+
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int priority);
 
     /// <summary>The lower-case hex SHA-256 of a file.</summary>
     internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)

@@ -11,4 +11,10 @@ public sealed record ArchiveScanOptions
 
     /// <summary>Also compute the file's SHA-256 (<see cref="ArchiveScan.Sha256"/>) while the archive is read.</summary>
     public bool ComputeSha256 { get; init; }
+
+    /// <summary>
+    /// Reads on a dedicated thread at the lowest CPU priority (Linux nice 19), so a scan running beside a restore only
+    /// takes the cores the restore leaves idle; ignored with parallel workers and where the priority cannot be set.
+    /// </summary>
+    public bool LowPriority { get; init; }
 }

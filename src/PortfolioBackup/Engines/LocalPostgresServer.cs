@@ -27,17 +27,19 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     private readonly CancellationTokenSource _kill = new();
     private readonly StringBuilder _log;
     private readonly Task<CommandResult> _process;
+    private readonly int _processId;
     private readonly LocalServerOptions _options;
     private int _disposed;
 
-    private LocalPostgresServer(LocalServerOptions options, PgBinaries binaries, string rootDirectory, int port, StringBuilder log, Task<CommandResult> process, CancellationTokenSource kill)
+    private LocalPostgresServer(LocalServerOptions options, PgBinaries binaries, string rootDirectory, int port, StringBuilder log, CommandTask<CommandResult> process, CancellationTokenSource kill)
     {
+        _processId = process.ProcessId;
         _options = options;
         Binaries = binaries;
         RootDirectory = rootDirectory;
         Port = port;
         _log = log;
-        _process = process;
+        _process = process.Task;
         _kill = kill;
     }
 
@@ -145,6 +147,30 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         if (_process.IsCompleted)
         {
             return;
+        }
+
+        // SIGQUIT is what pg_ctl -m immediate sends; sent directly, the wait ends when the postmaster exits instead of on
+        // pg_ctl's next 100 ms poll. setpriv execs postgres, so the process started is the postmaster itself.
+        if (_processId > 0 && SendSignal(_processId, SigQuit) == 0)
+        {
+            try
+            {
+                await _process.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                await _kill.CancelAsync();
+                try
+                {
+                    await _process;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return;
+            }
         }
 
         var stop = new ToolInvocation(Binaries.PathOf("pg_ctl"), ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"])
@@ -320,8 +346,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                         }
                     }
                 }))
-                .ExecuteAsync(kill.Token)
-                .Task;
+                .ExecuteAsync(kill.Token);
             var server = new LocalPostgresServer(options, binaries, root, port, log, process, kill);
             try
             {
@@ -373,6 +398,11 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             $"PostgreSQL {Binaries.MajorVersion} did not accept connections within {_options.StartTimeout.TotalSeconds:0} s. Server log:{Environment.NewLine}{ToolRunner.Tail(Log)}",
             last);
     }
+
+    private const int SigQuit = 3;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static int FreeLoopbackPort()
     {

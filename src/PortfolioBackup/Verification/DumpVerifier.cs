@@ -65,11 +65,24 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             options = options with { Server = options.Server with { DataOnRam = DataPlacement.ShouldUseRam(DataPlacement.EstimateRestoredBytes(largest, compressed: true)) } };
         }
 
-        await using var verifier = await CreateAsync(options, cancellationToken);
+        var timings = PhaseTimings.For(options.Environment);
+        var verifier = await timings.TimeAsync("server start", () => CreateAsync(options, cancellationToken));
         var verdicts = new List<DumpVerdict>();
-        foreach (var dump in dumps)
+        try
         {
-            verdicts.Add(await verifier.VerifyDumpAsync(dump, progress, cancellationToken));
+            foreach (var dump in dumps)
+            {
+                verdicts.Add(await verifier.VerifyDumpAsync(dump, progress, cancellationToken));
+            }
+        }
+        finally
+        {
+            await timings.TimeAsync("server stop", async () =>
+            {
+                await verifier.DisposeAsync();
+                return true;
+            });
+            timings.Print();
         }
 
         return new VerificationReport(verdicts, verifier.Notes);
@@ -81,7 +94,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.DumpTimeout);
-        var run = new Run(dumpPath, progress);
+        var run = new Run(dumpPath, progress, PhaseTimings.For(_options.Environment));
         try
         {
             await RunChecksAsync(run, timeout.Token);
@@ -112,6 +125,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             await VerificationLedger.AppendAsync(ledger, ToLedgerEntry(verdict), cancellationToken);
         }
 
+        run.Timings.Print();
         return verdict;
     }
 
@@ -124,7 +138,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
     private async Task RunChecksAsync(Run run, CancellationToken cancellationToken)
     {
         run.Report("checking the file");
-        var probe = await DumpProbe.ProbeAsync(run.Path, cancellationToken);
+        var probe = await run.Timings.TimeAsync("probe", () => DumpProbe.ProbeAsync(run.Path, cancellationToken));
         run.Database = probe.Header?.DatabaseName;
         BackupManifest? manifest = null;
         string? manifestProblem = null;
@@ -140,7 +154,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
 
         if (probe.SizeBytes > 0)
         {
-            run.Sha256 = await HashAsync(run.Path, cancellationToken);
+            run.Sha256 = await run.Timings.TimeAsync("sha256", () => HashAsync(run.Path, cancellationToken));
         }
 
         var (fileCheck, restorable) = FileCheck(probe, manifest, manifestProblem, run.Sha256);
@@ -151,11 +165,14 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             return;
         }
 
-        // Without a manifest's counts the dump's own COPY data is the expectation; read natively while the restore runs.
-        var dumpCounts = manifest?.Tables is null ? ArchiveReader.ScanAsync(run.Path, cancellationToken) : null;
+        // Without a manifest's counts the dump's own COPY data is the expectation; read natively while the restore runs,
+        // at low priority: on two cores it otherwise slows the restore's critical path (2.77 s → 2.59 s median).
+        var dumpCounts = manifest?.Tables is null
+            ? run.Timings.TimeAsync("dump row-count scan", () => ArchiveReader.ScanAsync(run.Path, new ArchiveScanOptions { LowPriority = true }, cancellationToken))
+            : null;
         run.Report("reading the table of contents");
         var mapped = await Server.MapDumpAsync(run.Path, cancellationToken);
-        var toc = await Server.RunToolAsync("pg_restore", ["-l", mapped], cancellationToken);
+        var toc = await run.Timings.TimeAsync("pg_restore -l", () => Server.RunToolAsync("pg_restore", ["-l", mapped], cancellationToken));
         if (!toc.Succeeded)
         {
             run.Checks.Add(new CheckResult("toc", false, FirstError(toc.StandardError, toc.ExitCode)));
@@ -167,17 +184,26 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         var entries = toc.StandardOutput.Split('\n').Count(l => l.Length > 0 && !l.StartsWith(';'));
         run.Checks.Add(new CheckResult("toc", true, $"{entries} entries read by pg_restore {Server.MajorVersion}"));
 
-        var unavailable = await UnavailableExtensionsAsync(dumpExtensions, cancellationToken);
+        var unavailable = await run.Timings.TimeAsync("available extensions", () => UnavailableExtensionsAsync(dumpExtensions, cancellationToken));
         var database = $"verify_{Guid.NewGuid():N}"[..23];
-        await ExecuteAsync("postgres", "SELECT format('CREATE DATABASE %I TEMPLATE template0', @name)", database, cancellationToken);
+        await run.Timings.TimeAsync("create database", async () =>
+        {
+            // PostgreSQL 15+ copies a template block by block through the WAL by default (100 ms here); the file copy
+            // strategy's checkpoint costs next to nothing on a throwaway server (35 ms).
+            var create = Server.MajorVersion >= 15
+                ? "SELECT format('CREATE DATABASE %I TEMPLATE template0 STRATEGY FILE_COPY', @name)"
+                : "SELECT format('CREATE DATABASE %I TEMPLATE template0', @name)";
+            await ExecuteAsync("postgres", create, database, cancellationToken);
+            return true;
+        });
         try
         {
             run.Report("restoring");
-            var restore = await Server.RunToolAsync(
+            var restore = await run.Timings.TimeAsync("pg_restore", () => Server.RunToolAsync(
                 "pg_restore",
                 // Roles of production do not exist on a throwaway server: ownership and grants are not what is being proven.
                 ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", "-j", Math.Max(1, _options.Jobs).ToString(CultureInfo.InvariantCulture), "-d", database, mapped],
-                cancellationToken);
+                cancellationToken));
             var restoreSeconds = restore.Duration.TotalSeconds;
             if (!restore.Succeeded)
             {
@@ -194,7 +220,10 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             await using var connection = new NpgsqlConnection(Server.ConnectionString(database));
             await connection.OpenAsync(cancellationToken);
             var expected = manifest?.Tables?.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal);
-            if (expected is null && dumpCounts is not null && await dumpCounts is { IsComplete: true } scan)
+            var waited = Stopwatch.StartNew();
+            var scanned = dumpCounts is null ? null : await dumpCounts;
+            run.Timings.Add("wait for dump scan", waited.Elapsed);
+            if (expected is null && scanned is { IsComplete: true } scan)
             {
                 expected = scan.RowCounts.ToDictionary(StringComparer.Ordinal);
                 run.ExpectedRowsSource = "dump";
@@ -204,7 +233,11 @@ public sealed partial class DumpVerifier : IAsyncDisposable
                 run.ExpectedRowsSource = "manifest";
             }
 
-            await CheckRestoredAsync(run, connection, manifest, expected, dumpExtensions, unavailable, restoreSeconds, cancellationToken);
+            await run.Timings.TimeAsync("post-restore checks", async () =>
+            {
+                await CheckRestoredAsync(run, connection, manifest, expected, dumpExtensions, unavailable, restoreSeconds, cancellationToken);
+                return true;
+            });
             if (_options.KeepRestoredDatabases)
             {
                 run.KeptDatabase = database;
@@ -214,7 +247,11 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         {
             if (run.KeptDatabase is null)
             {
-                await DropDatabaseAsync(database);
+                await run.Timings.TimeAsync("drop database", async () =>
+                {
+                    await DropDatabaseAsync(database);
+                    return true;
+                });
             }
         }
     }
@@ -655,12 +692,14 @@ public sealed partial class DumpVerifier : IAsyncDisposable
     private static partial Regex TocExtensionLine();
 
     /// <summary>What one dump's verification has found so far.</summary>
-    private sealed class Run(string path, IProgress<VerificationProgress>? progress)
+    private sealed class Run(string path, IProgress<VerificationProgress>? progress, PhaseTimings timings)
     {
         private static readonly string[] Order =
             ["file", "toc", "restore", "extensions", "tables", "row-counts", "sequences", "extension-versions", "restore-time"];
 
         public string Path { get; } = path;
+
+        public PhaseTimings Timings { get; } = timings;
 
         public List<CheckResult> Checks { get; } = [];
 

@@ -36,6 +36,24 @@ public sealed class QuickTierTests(PostgresServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Low_priority_scan_gives_the_same_counts_and_hash_and_leaves_the_thread_pool_at_normal_priority()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine("db.dump"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var niceBefore = await Task.Run(CurrentThreadNice);
+
+        var normal = await ArchiveReader.ScanAsync(dump, new ArchiveScanOptions { ComputeSha256 = true }, timeout.Token);
+        var low = await ArchiveReader.ScanAsync(dump, new ArchiveScanOptions { ComputeSha256 = true, LowPriority = true }, timeout.Token);
+
+        low.Verdict.Should().Be(ArchiveVerdict.Complete, low.Detail);
+        low.Tables.Should().Equal(normal.Tables);
+        low.RowCounts.Should().BeEquivalentTo(PostgresServerFixture.SeedRowCounts);
+        low.Sha256.Should().Be(normal.Sha256);
+        (await Task.Run(CurrentThreadNice)).Should().Be(niceBefore, "the lowered priority stays on the scan's own thread");
+    }
+
+    [Fact]
     public async Task Parallel_scan_of_a_pipe_written_dump_reads_in_order_with_the_same_counts()
     {
         var database = await fixture.CreateDatabaseAsync();
@@ -120,5 +138,13 @@ public sealed class QuickTierTests(PostgresServerFixture fixture) : IDisposable
         var check = json.RootElement.GetProperty("dumps")[0].GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "data");
         check.GetProperty("passed").GetBoolean().Should().BeFalse();
         check.GetProperty("detail").GetString().Should().Contain("truncated");
+    }
+
+    /// <summary>The nice value of the calling thread (field 19 of /proc/thread-self/stat).</summary>
+    private static int CurrentThreadNice()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
