@@ -12,16 +12,6 @@ namespace PortfolioBackup.Backup;
 internal sealed class SnapshotSession : IAsyncDisposable
 {
     // query_to_xml runs the per-table count server-side, with the name quoted by format('%I.%I'): no SQL is built in C#.
-    private const string CountRowsSql = """
-        SELECT n.nspname, c.relname,
-               (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint
-        FROM pg_catalog.pg_class c
-        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r'
-          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname !~ '^pg_(toast|temp)'
-        ORDER BY n.nspname, c.relname
-        """;
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -88,7 +78,7 @@ internal sealed class SnapshotSession : IAsyncDisposable
     /// <summary>The exact row count of every physical table in user schemas (partitions and inheritance children counted on their own).</summary>
     public async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(CountRowsSql, _connection, _transaction);
+        await using var command = new NpgsqlCommand(PhysicalTables.CountSql, _connection, _transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<TableRowCount>();
         while (await reader.ReadAsync(cancellationToken))

@@ -16,26 +16,7 @@ namespace PortfolioBackup.Restore;
 public static class Restorer
 {
     // query_to_xml runs each count server-side with the name quoted by format('%I.%I'): no SQL is built in C#.
-    private const string CountRowsSql = """
-        SELECT n.nspname, c.relname,
-               (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint
-        FROM pg_catalog.pg_class c
-        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r'
-          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname !~ '^pg_(toast|temp)'
-        ORDER BY n.nspname, c.relname
-        """;
 
-    private const string ListTablesSql = """
-        SELECT n.nspname, c.relname
-        FROM pg_catalog.pg_class c
-        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r'
-          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname !~ '^pg_(toast|temp)'
-        ORDER BY n.nspname, c.relname
-        """;
 
     /// <summary>Runs the whole restore; the target is not touched unless the dump passed its checks (or Force) and the plan was confirmed.</summary>
     public static async Task<RestoreResult> RunAsync(RestoreOptions options, CancellationToken cancellationToken = default)
@@ -261,7 +242,7 @@ public static class Restorer
         var result = await client.RunAsync("psql", ["--no-psqlrc", "--no-align", "--tuples-only", "--dbname", database, "--command", "SELECT current_setting('server_version')"], null, cancellationToken);
         if (result.Succeeded)
         {
-            var rows = await client.QueryAsync(database, ListTablesSql, cancellationToken);
+            var rows = await client.QueryAsync(database, PhysicalTables.ListSql, cancellationToken);
             return new TargetState(result.StandardOutput.Trim(), true, rows.Select(r => $"{r[0]}.{r[1]}").ToList());
         }
 
@@ -393,7 +374,7 @@ public static class Restorer
 
     private static async Task<IReadOnlyList<TableRowComparison>> CompareRowCountsAsync(TargetClient client, IReadOnlyList<Backup.TableRowCount> expected, CancellationToken cancellationToken)
     {
-        var rows = await client.QueryAsync(client.Connection.Database, CountRowsSql, cancellationToken);
+        var rows = await client.QueryAsync(client.Connection.Database, PhysicalTables.CountSql, cancellationToken);
         var actual = rows.ToDictionary(r => (r[0], r[1]), r => long.Parse(r[2], CultureInfo.InvariantCulture));
         return expected
             .Select(t => new TableRowComparison(t.Schema, t.Name, t.Rows, actual.TryGetValue((t.Schema, t.Name), out var n) ? n : null))

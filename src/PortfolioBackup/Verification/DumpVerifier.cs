@@ -665,12 +665,10 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         Tables = verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal),
     };
 
-    private const string PhysicalTablesSql = """
+    private const string PhysicalTablesSql = $"""
         SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r'
-          AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE {PhysicalTables.Condition}
         ORDER BY n.nspname, c.relname
         """;
 
