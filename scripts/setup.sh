@@ -17,6 +17,8 @@
 #
 # Environment:
 #   SETUP_SKIP_DOCKER=1     skip step 2 (local PostgreSQL engine only)
+#   SETUP_IMAGES_FROM_REGISTRY=1  where Docker already runs and a registry is reachable (hosted CI runners):
+#                           pull postgres:15/17 instead of building stand-ins (never set it on the offline machines)
 #   SETUP_WORK=DIR          work/cache/log directory (default /var/tmp/portfoliobackup-setup)
 #   SETUP_FORCE_REBUILD=1   rebuild the postgres images even when current
 #   SETUP_PARALLEL=0        build the two images one after the other
@@ -169,6 +171,13 @@ apt_update_once() {
 mapfile -t MISSING < <(missing_packages "${BASE_PACKAGES[@]}")
 if [ "${#MISSING[@]}" -gt 0 ]; then
 	apt_update_once
+	if ! apt-cache show "postgresql-$PG_MAJOR" >/dev/null 2>&1 && [ -x /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh ]; then
+		# Not Debian 12 (e.g. a hosted CI runner on Ubuntu): take PostgreSQL from the PostgreSQL project's own archive.
+		log "postgresql-$PG_MAJOR is not in this system's archive: adding the PostgreSQL project's apt repository"
+		quiet /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y
+		APT_UPDATED=0
+		apt_update_once
+	fi
 	log "installing ${MISSING[*]}"
 	quiet apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${MISSING[@]}"
 	log "packages installed"
@@ -196,6 +205,16 @@ fi
 
 if [ "$SKIP_DOCKER" = 1 ]; then
 	log "SETUP_SKIP_DOCKER=1: skipping Docker and the postgres images"
+	summary
+	log "done in $((SECONDS - T_START))s"
+	exit 0
+fi
+
+if [ "${SETUP_IMAGES_FROM_REGISTRY:-0}" = 1 ] && docker_up; then
+	# Hosted CI runners (GitHub): Docker runs already and a registry is reachable, so the official images are pulled.
+	for tag in postgres:15 postgres:17; do
+		"$DOCKER" image inspect "$tag" >/dev/null 2>&1 || { log "pulling $tag"; quiet "$DOCKER" pull -q "$tag"; }
+	done
 	summary
 	log "done in $((SECONDS - T_START))s"
 	exit 0
