@@ -1,6 +1,5 @@
 using PortfolioBackup.Backup;
 using PortfolioBackup.Tests.Fixtures;
-using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Tests.Backup;
 
@@ -8,8 +7,6 @@ namespace PortfolioBackup.Tests.Backup;
 [Collection(PostgresCollection.Name)]
 public sealed class BackupScriptTests(PostgresServerFixture fixture)
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
-
     [Fact]
     public async Task Script_without_BACKUP_DIR_exits_2_with_help()
     {
@@ -18,7 +15,7 @@ public sealed class BackupScriptTests(PostgresServerFixture fixture)
         var env = new Dictionary<string, string?>(fixture.CliEnvironment("portfolio", temp.Path)) { ["BACKUP_DIR"] = null };
 
         // Act
-        var result = await RunScriptAsync(env, workingDirectory: temp.Path);
+        var result = await OperatorScripts.RunAsync("backup_db.sh", env, workingDirectory: temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(2);
@@ -37,7 +34,7 @@ public sealed class BackupScriptTests(PostgresServerFixture fixture)
         var env = fixture.CliEnvironment(database, backupDir);
 
         // Act
-        var result = await RunScriptAsync(env, workingDirectory: temp.Path);
+        var result = await OperatorScripts.RunAsync("backup_db.sh", env, workingDirectory: temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(0, result.StandardError);
@@ -47,29 +44,5 @@ public sealed class BackupScriptTests(PostgresServerFixture fixture)
         dumps.Should().ContainSingle();
         BackupFileName.TryParse(Path.GetFileName(dumps[0]), out _).Should().BeTrue();
         File.Exists(BackupFileName.ManifestPathFor(dumps[0])).Should().BeTrue();
-    }
-
-    private static async Task<ToolResult> RunScriptAsync(IReadOnlyDictionary<string, string?> environment, string workingDirectory)
-    {
-        // The first run builds the CLI into artifacts/cli, so the timeout allows for a cold build.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        return await ToolRunner.RunAsync(
-            new ToolInvocation("bash", [Path.Combine(RepositoryRoot, "scripts", "db_backup", "backup_db.sh")])
-            {
-                Environment = environment,
-                WorkingDirectory = workingDirectory,
-            },
-            timeout.Token);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "PortfolioBackup.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("PortfolioBackup.sln not found above " + AppContext.BaseDirectory);
     }
 }

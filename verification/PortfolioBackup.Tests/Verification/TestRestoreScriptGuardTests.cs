@@ -13,7 +13,7 @@ public sealed class TestRestoreScriptGuardTests
         var env = new Dictionary<string, string?> { ["BACKUP_DIR"] = null, ["RESULTS_DIR"] = temp.Combine("results") };
 
         // Act
-        var result = await TestRestoreScript.RunAsync("test_restore.sh", env, workingDirectory: temp.Path);
+        var result = await OperatorScripts.RunAsync("test_restore.sh", env, workingDirectory: temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(2);
@@ -32,7 +32,7 @@ public sealed class TestRestoreScriptGuardTests
         var env = new Dictionary<string, string?> { ["BACKUP_DIR"] = missing, ["RESULTS_DIR"] = temp.Combine("results") };
 
         // Act
-        var result = await TestRestoreScript.RunAsync("test_restore.sh", env, workingDirectory: temp.Path);
+        var result = await OperatorScripts.RunAsync("test_restore.sh", env, workingDirectory: temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(2);

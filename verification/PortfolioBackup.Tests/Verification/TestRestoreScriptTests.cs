@@ -19,13 +19,13 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
         await fixture.ExecuteAsync("postgres", $"CREATE DATABASE {database} TEMPLATE {PostgresServerFixture.TemplateDatabase}");
         using var temp = new TempDirectory();
         var backupDir = temp.Combine("backups");
-        var backup = await TestRestoreScript.RunAsync("backup_db.sh", fixture.CliEnvironment(database, backupDir), temp.Path);
+        var backup = await OperatorScripts.RunAsync("backup_db.sh", fixture.CliEnvironment(database, backupDir), temp.Path);
         backup.ExitCode.Should().Be(0, backup.StandardError);
         var dump = Path.GetFileName(Directory.GetFiles(backupDir, "backup_*.dump").Single());
         var report = temp.Combine("report.json");
 
         // Act
-        var result = await TestRestoreScript.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report), temp.Path);
+        var result = await OperatorScripts.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report), temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(0, result.StandardOutput + result.StandardError);
@@ -52,7 +52,7 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
         Directory.CreateDirectory(backupDir);
 
         // Act
-        var result = await TestRestoreScript.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report: null), temp.Path);
+        var result = await OperatorScripts.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report: null), temp.Path);
 
         // Assert
         result.ExitCode.Should().Be(1);

@@ -1,9 +1,9 @@
 using PortfolioBackup.Tools;
 
-namespace PortfolioBackup.Tests.Verification;
+namespace PortfolioBackup.Tests.Fixtures;
 
 /// <summary>Runs scripts/db_backup/*.sh with a real bash, as an operator, cron or <c>doppler run --</c> would.</summary>
-internal static class TestRestoreScript
+internal static class OperatorScripts
 {
     public static readonly string RepositoryRoot = FindRepositoryRoot();
 
