@@ -37,6 +37,7 @@ HELP
 	exit 2
 fi
 
+dotnet_bin=""
 # shellcheck source=scripts/db_backup/dotnet-build.sh
 source "${script_dir}/dotnet-build.sh"
 find_dotnet

@@ -75,16 +75,10 @@ if [[ -n "${COMPOSE_FILE:-}" ]]; then
 		printf '%s' "${compose_files[*]}"
 	)"
 	export COMPOSE_FILE
-else
-	# The tests run in their own folder: find the caller's compose file here, as `docker compose` would.
-	for candidate in compose.yaml compose.yml docker-compose.yml docker-compose.yaml; do
-		if [[ -f "${candidate}" ]]; then
-			COMPOSE_FILE="$(absolute "${candidate}")"
-			export COMPOSE_FILE
-			break
-		fi
-	done
 fi
+# The tests run in their own folder: the default compose file and .env are looked for where the caller stands.
+VERIFY_PROJECT_DIR="$(absolute "${VERIFY_PROJECT_DIR:-.}")"
+export VERIFY_PROJECT_DIR
 
 results_dir="$(absolute "${RESULTS_DIR:-${repo_root}/artifacts/verification-results}")"
 mkdir -p "${results_dir}"
@@ -96,6 +90,7 @@ export VERIFY_SUMMARY_FILE
 # The container engine removes its own container; Ryuk (the reaper) would need an image pulled from the internet.
 export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 
+dotnet_bin=""
 # shellcheck source=scripts/db_backup/dotnet-build.sh
 source "${script_dir}/dotnet-build.sh"
 find_dotnet

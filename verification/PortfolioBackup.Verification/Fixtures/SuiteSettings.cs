@@ -34,6 +34,9 @@ public sealed record SuiteSettings
     /// <summary>VERIFY_IMAGE: the production image, beats the compose files.</summary>
     public string? Image { get; init; }
 
+    /// <summary>VERIFY_PROJECT_DIR: where the default compose file and `.env` are looked for (test_restore.sh passes the caller's folder).</summary>
+    public string? ProjectDirectory { get; init; }
+
     /// <summary>COMPOSE_FILE: compose files separated by ':' (as docker compose reads it).</summary>
     public IReadOnlyList<string> ComposeFiles { get; init; } = [];
 
@@ -106,6 +109,7 @@ public sealed record SuiteSettings
             Image = Get("VERIFY_IMAGE"),
             ComposeFiles = Get("COMPOSE_FILE") is { } files ? files.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [],
             Service = Get("VERIFY_SERVICE"),
+            ProjectDirectory = Get("VERIFY_PROJECT_DIR"),
             ConfigPath = Get(VerificationExpectations.EnvironmentVariable),
             Jobs = jobs,
             AllowVersionMismatch = Flag(Get("VERIFY_ALLOW_VERSION_MISMATCH"), "VERIFY_ALLOW_VERSION_MISMATCH", problems),
@@ -124,7 +128,7 @@ public sealed record SuiteSettings
         {
             Engine = Engine,
             Image = Image,
-            Compose = new ComposeOptions { Files = ComposeFiles, ServiceName = Service ?? expectations.ServiceName },
+            Compose = new ComposeOptions { Files = ComposeFiles, ServiceName = Service ?? expectations.ServiceName, ProjectDirectory = ProjectDirectory },
             AllowVersionMismatch = AllowVersionMismatch,
             MountDirectories = [Path.GetFullPath(backupDirectory)],
         },

@@ -30,7 +30,8 @@ public static class Verdicts
 
         var file = Path.GetFileName(verdict.File);
         var lines = verdict.Failures.Select(f => $"{file}: {f.Name} failed: {f.Detail}");
-        Fail($"{file} is NOT healthy (restored on {verdict.Engine}{(verdict.Image is null ? string.Empty : " " + verdict.Image)}, PostgreSQL {verdict.ServerVersion}):\n{string.Join("\n", lines)}");
+        // "Dump" first: FluentAssertions capitalises the first letter, which would misspell the file name.
+        Fail($"Dump {file} is NOT healthy (restored on {verdict.Engine}{(verdict.Image is null ? string.Empty : " " + verdict.Image)}, PostgreSQL {verdict.ServerVersion}):\n{string.Join("\n", lines)}");
     }
 
     private static void Fail(string message) =>
