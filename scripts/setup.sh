@@ -265,6 +265,23 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 2b. dockerd
 # ---------------------------------------------------------------------------------------------
+clear_stale_daemon() {  # clear_stale_daemon PIDFILE NAME: a daemon that does not answer must not block a new one
+	local pidfile=$1 name=$2 pid state
+	[ -f "$pidfile" ] || return 0
+	pid=$(cat "$pidfile" 2>/dev/null || true)
+	state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+	# Without an init that reaps orphans, a daemon killed with its session stays a zombie (state Z) and its pid file
+	# makes the next dockerd refuse to start; a live one that does not answer is stopped.
+	if [ -n "$state" ] && [ "$state" != Z ]; then
+		log "stopping $name (pid $pid), which does not answer"
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 20); do state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true); [ -z "$state" ] || [ "$state" = Z ] && break; sleep 0.5; done
+		[ -z "$state" ] || [ "$state" = Z ] || kill -KILL "$pid" 2>/dev/null || true
+	fi
+	log "removing stale $pidfile (pid ${pid:-?} is gone)"
+	rm -f "$pidfile"
+}
+
 start_dockerd() {  # runs in a background subshell
 	# The long-lived daemons must not inherit this script's open files (its lock on fd 9 - they would hold it
 	# forever - or a caller's pipes, which would keep e.g. `setup.sh | tee` from ever ending).
@@ -284,6 +301,8 @@ else
 		log "starting docker via systemd"
 		systemctl start docker
 	else
+		clear_stale_daemon /var/run/docker.pid dockerd
+		clear_stale_daemon /var/run/docker/containerd/containerd.pid containerd
 		log "starting dockerd in the background (log: $DOCKERD_LOG)"
 		mkdir -p "$(dirname "$DOCKERD_LOG")"
 		start_dockerd &
