@@ -272,13 +272,14 @@ clear_stale_daemon() {  # clear_stale_daemon PIDFILE NAME: a daemon that does no
 	state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
 	# Without an init that reaps orphans, a daemon killed with its session stays a zombie (state Z) and its pid file
 	# makes the next dockerd refuse to start; a live one that does not answer is stopped.
-	if [ -n "$state" ] && [ "$state" != Z ]; then
+	# Only a live process of that name is stopped: the pid may since belong to something else.
+	if [ -n "$state" ] && [ "$state" != Z ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ]; then
 		log "stopping $name (pid $pid), which does not answer"
 		kill -TERM "$pid" 2>/dev/null || true
 		for _ in $(seq 1 20); do state=$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true); [ -z "$state" ] || [ "$state" = Z ] && break; sleep 0.5; done
 		[ -z "$state" ] || [ "$state" = Z ] || kill -KILL "$pid" 2>/dev/null || true
 	fi
-	log "removing stale $pidfile (pid ${pid:-?} is gone)"
+	log "removing stale $pidfile (pid ${pid:-?}: no answering $name)"
 	rm -f "$pidfile"
 }
 
