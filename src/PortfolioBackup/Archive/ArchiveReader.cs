@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using K4os.Compression.LZ4.Streams;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Archive;
 
@@ -62,7 +63,7 @@ public static class ArchiveReader
                 FileKind = probe.Kind,
                 Verdict = VerdictOf(probe.Kind),
                 Detail = probe.Detail,
-                Sha256 = options.ComputeSha256 ? await HashFileAsync(path, cancellationToken) : null,
+                Sha256 = options.ComputeSha256 ? await FileHash.Sha256Async(path, cancellationToken) : null,
                 Duration = stopwatch.Elapsed,
             };
         }
@@ -130,13 +131,6 @@ public static class ArchiveReader
 
     [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static extern int SetPriority(int which, int who, int priority);
-
-    /// <summary>The lower-case hex SHA-256 of a file.</summary>
-    internal static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-    }
 
     /// <summary>Reads an archive from a stream (a pipe, a socket, a file already open) from its first byte to its end.</summary>
     public static Task<ArchiveScan> ScanAsync(Stream archive, string name, CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Archive;
 
@@ -34,7 +35,7 @@ internal static class ParallelArchiveScan
             return null;
         }
 
-        var hashTask = options.ComputeSha256 ? Task.Run(() => ArchiveReader.HashFileAsync(path, cancellationToken), cancellationToken) : null;
+        var hashTask = options.ComputeSha256 ? Task.Run(() => FileHash.Sha256Async(path, cancellationToken), cancellationToken) : null;
         var results = new BlockResult?[blocks.Count];
         var queue = new ConcurrentQueue<int>(Enumerable.Range(0, blocks.Count).OrderByDescending(i => ends[i] - blocks[i].DataOffset));
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using PortfolioBackup.Archive;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
@@ -201,11 +200,7 @@ public static class Restorer
             return (manifest, new DumpCheck("manifest", false, $"the file is {probe.SizeBytes} bytes but its manifest says {manifest.SizeBytes}: it was truncated or replaced"));
         }
 
-        string sha256;
-        await using (var stream = new FileStream(dumpPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-        {
-            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-        }
+        var sha256 = await FileHash.Sha256Async(dumpPath, cancellationToken);
 
         return sha256 == manifest.Sha256
             ? (manifest, new DumpCheck("manifest", true, $"size {manifest.SizeBytes} bytes and SHA-256 match"))

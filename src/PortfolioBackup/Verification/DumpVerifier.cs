@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Npgsql;
 using PortfolioBackup.Archive;
@@ -154,7 +153,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
 
         if (probe.SizeBytes > 0)
         {
-            run.Sha256 = await run.Timings.TimeAsync("sha256", () => HashAsync(run.Path, cancellationToken));
+            run.Sha256 = await run.Timings.TimeAsync("sha256", () => FileHash.Sha256Async(run.Path, cancellationToken));
         }
 
         var (fileCheck, restorable) = FileCheck(probe, manifest, manifestProblem, run.Sha256);
@@ -623,12 +622,6 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         {
             yield return reader;
         }
-    }
-
-    private static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 
     private static IReadOnlyList<string> TocExtensions(string toc) =>

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PortfolioBackup.Backup;
 using PortfolioBackup.Retention;
 
 namespace PortfolioBackup.Verification;
@@ -77,8 +77,7 @@ public static class VerifiedBackups
     {
         try
         {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
-            return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+            return await FileHash.Sha256Async(path, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
