@@ -360,27 +360,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         }
 
         var summary = $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.Compression.ToString().ToLowerInvariant()}, {probe.SizeBytes.ToString("#,0", Grouped)} bytes, pg_dump {header.PgDumpVersion}, database {header.DatabaseName}";
-        if (manifestProblem is not null)
-        {
-            return (new CheckResult("file", false, manifestProblem), true);
-        }
-
-        if (manifest is null)
-        {
-            return (new CheckResult("file", true, $"{summary}; no manifest beside it"), true);
-        }
-
-        if (manifest.SizeBytes != probe.SizeBytes)
-        {
-            return (new CheckResult("file", false, $"size {probe.SizeBytes} bytes differs from the manifest's {manifest.SizeBytes} bytes: the file changed or was cut after the backup"), true);
-        }
-
-        if (!string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
-        {
-            return (new CheckResult("file", false, $"SHA-256 {sha256} differs from the manifest's {manifest.Sha256}: the file changed after the backup"), true);
-        }
-
-        return (new CheckResult("file", true, $"{summary}; size and SHA-256 match the manifest"), true);
+        return (ManifestFileCheck.Compare(summary, probe.SizeBytes, sha256, manifest, manifestProblem), true);
     }
 
     private static CheckResult RowCountCheck(List<TableVerdict> tables, Dictionary<string, long>? expected, string? source, VerificationExpectations expectations)

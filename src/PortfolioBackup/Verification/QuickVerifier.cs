@@ -117,24 +117,7 @@ public static class QuickVerifier
         }
 
         var summary = $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.CompressionName}, {scan.SizeBytes.ToString("#,0", Grouped)} bytes, pg_dump {header.PgDumpVersion}, database {header.DatabaseName}";
-        if (manifestProblem is not null)
-        {
-            return new CheckResult("file", false, manifestProblem);
-        }
-
-        if (manifest is null)
-        {
-            return new CheckResult("file", true, $"{summary}; no manifest beside it");
-        }
-
-        if (manifest.SizeBytes != scan.SizeBytes)
-        {
-            return new CheckResult("file", false, $"size {scan.SizeBytes} bytes differs from the manifest's {manifest.SizeBytes} bytes: the file changed or was cut after the backup");
-        }
-
-        return string.Equals(manifest.Sha256, scan.Sha256, StringComparison.OrdinalIgnoreCase)
-            ? new CheckResult("file", true, $"{summary}; size and SHA-256 match the manifest")
-            : new CheckResult("file", false, $"SHA-256 {scan.Sha256} differs from the manifest's {manifest.Sha256}: the file changed after the backup");
+        return ManifestFileCheck.Compare(summary, scan.SizeBytes, scan.Sha256, manifest, manifestProblem);
     }
 
     private static CheckResult RowCountCheck(ArchiveScan scan, Dictionary<string, long>? expected, VerificationExpectations expectations)
