@@ -55,7 +55,7 @@ internal static class InspectCommand
 
     private static async Task WriteTextAsync(TextWriter output, ArchiveScan scan, PgRestoreListing? listing)
     {
-        await output.WriteLineAsync($"file:            {scan.Path} ({FormatSize(scan.SizeBytes)})");
+        await output.WriteLineAsync($"file:            {scan.Path} ({ByteSize.Format(scan.SizeBytes)})");
         await output.WriteLineAsync($"kind:            {KindName(scan.FileKind)}");
         if (scan.Header is { } header)
         {
@@ -75,7 +75,7 @@ internal static class InspectCommand
         }
 
         await output.WriteLineAsync($"verdict:         {VerdictName(scan.Verdict)}: {scan.Detail}");
-        await output.WriteLineAsync($"read:            {FormatSize(scan.BytesRead)} in {scan.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s");
+        await output.WriteLineAsync($"read:            {ByteSize.Format(scan.BytesRead)} in {scan.Duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s");
 
         if (scan.Tables.Count > 0)
         {
@@ -86,7 +86,7 @@ internal static class InspectCommand
             {
                 var rows = table.Rows?.ToString("N0", CultureInfo.InvariantCulture) ?? $"not counted: {table.NotCountedReason}";
                 var format = table.Format == TableDataFormat.Inserts ? " (INSERT statements)" : string.Empty;
-                await output.WriteLineAsync($"  {table.QualifiedName.PadRight(width)}  {rows,12}{format}  {FormatSize(table.DataBytes)}");
+                await output.WriteLineAsync($"  {table.QualifiedName.PadRight(width)}  {rows,12}{format}  {ByteSize.Format(table.DataBytes)}");
             }
         }
 
@@ -207,14 +207,6 @@ internal static class InspectCommand
         ArchiveVerdict.UnsupportedCompression => "UNSUPPORTED COMPRESSION",
         ArchiveVerdict.UnsupportedVersion => "UNSUPPORTED VERSION",
         _ => "NOT A CUSTOM-FORMAT DUMP",
-    };
-
-    private static string FormatSize(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0 'KiB'", CultureInfo.InvariantCulture),
-        < 1024L * 1024 * 1024 => (bytes / 1024.0 / 1024).ToString("0.0 'MiB'", CultureInfo.InvariantCulture),
-        _ => (bytes / 1024.0 / 1024 / 1024).ToString("0.00 'GiB'", CultureInfo.InvariantCulture),
     };
 
     private sealed record PgRestoreListing(string Note, string? Output);
