@@ -43,9 +43,12 @@ internal static class CliApp
             await context.Error.WriteLineAsync($"error: {ex.Message}");
             return ExitCodes.Failed;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            await context.Error.WriteLineAsync("interrupted: stopped before finishing; no partial files were left behind.");
+            // A restore stopped halfway has changed its target: its own message says how, and how to roll back.
+            await context.Error.WriteLineAsync(ex is Restore.RestoreInterruptedException interrupted
+                ? interrupted.Message
+                : "interrupted: stopped before finishing; no partial files were left behind.");
             return ExitCodes.Interrupted;
         }
     }

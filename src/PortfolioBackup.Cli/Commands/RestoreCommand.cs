@@ -116,7 +116,7 @@ internal static class RestoreCommand
         output.WriteLine($"Restore {plan.DumpPath}");
         foreach (var check in plan.Checks)
         {
-            output.WriteLine($"  check {check.Name}: {(check.Passed ? "ok" : "FAILED")} ({check.Detail})");
+            output.WriteLine($"  check {VerdictText.Line(check).TrimStart()}");
         }
 
         if (!plan.DumpHealthy)

@@ -190,11 +190,12 @@ internal static class VerifyCommand
             foreach (var dump in report.Dumps)
             {
                 var table = new Table().Border(TableBorder.Rounded)
-                    .Title($"{Markup.Escape(Path.GetFileName(dump.File))}: {(dump.Healthy ? "[green]healthy[/]" : "[red]NOT healthy[/]")} ({dump.DurationSeconds:0.##} s, {Markup.Escape(Where(report, dump))})")
+                    .Title($"{Markup.Escape(Path.GetFileName(dump.File))}: {(dump.Healthy ? "[green]healthy[/]" : "[red]NOT healthy[/]")} ({dump.DurationSeconds:0.##} s, {Markup.Escape(VerdictText.Where(dump))})")
                     .AddColumn("check").AddColumn("").AddColumn("detail");
                 foreach (var check in dump.Checks)
                 {
-                    table.AddRow(new Text(check.Name), new Markup(check.Passed ? "[green]pass[/]" : "[red]FAIL[/]"), new Text(check.Detail));
+                    var color = check.Status switch { CheckStatus.Pass => "green", CheckStatus.Warn => "yellow", _ => "red" };
+                    table.AddRow(new Text(check.Name), new Markup($"[{color}]{VerdictText.Word(check)}[/]"), new Text(check.Detail));
                 }
 
                 context.Console.Write(table);
@@ -210,7 +211,7 @@ internal static class VerifyCommand
                 }
             }
 
-            context.Console.MarkupLine(report.AllHealthy ? $"[green]{Summary(report)}[/]" : $"[red]{Summary(report)}[/]");
+            context.Console.MarkupLine(report.AllHealthy ? $"[green]{VerdictText.Summary(report)}[/]" : $"[red]{VerdictText.Summary(report)}[/]");
             return;
         }
 
@@ -219,30 +220,13 @@ internal static class VerifyCommand
             context.Out.WriteLine($"note: {note}");
         }
 
-        foreach (var dump in report.Dumps)
+        foreach (var line in report.Dumps.SelectMany(dump => VerdictText.Lines(dump, dump.File)))
         {
-            context.Out.WriteLine($"{dump.File}: {(dump.Healthy ? "healthy" : "NOT HEALTHY")} ({Where(report, dump)}, {dump.DurationSeconds:0.##} s)");
-            foreach (var check in dump.Checks)
-            {
-                context.Out.WriteLine($"  {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
-            }
-
-            foreach (var t in dump.Tables)
-            {
-                context.Out.WriteLine($"  rows  {t.QualifiedName}: {t.Rows}{(t.ExpectedRows is { } e ? $" (expected {e})" : string.Empty)}");
-            }
+            context.Out.WriteLine(line);
         }
 
-        context.Out.WriteLine(Summary(report));
+        context.Out.WriteLine(VerdictText.Summary(report));
     }
-
-    private static string Where(VerificationReport report, DumpVerdict dump) =>
-        report.Tier == QuickVerifier.Tier
-            ? "quick: read natively, nothing restored"
-            : $"{dump.Engine}{(dump.Image is null ? string.Empty : " " + dump.Image)}, PostgreSQL {dump.ServerVersion}";
-
-    private static string Summary(VerificationReport report) =>
-        $"{report.Dumps.Count(d => d.Healthy)} of {report.Dumps.Count} dump(s) healthy";
 
     /// <summary>Reports progress on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class InlineProgress(Action<VerificationProgress> report) : IProgress<VerificationProgress>

@@ -1,10 +1,12 @@
+using PortfolioBackup.Verification;
+
 namespace PortfolioBackup.Restore;
 
 /// <summary>The dump failed its checks and was not restored; the target was not touched.</summary>
 public sealed class DumpRejectedException : PortfolioBackupException
 {
     /// <summary>Creates the exception listing the failed checks.</summary>
-    public DumpRejectedException(string dumpPath, IReadOnlyList<DumpCheck> checks)
+    public DumpRejectedException(string dumpPath, IReadOnlyList<CheckResult> checks)
         : base($"{dumpPath} is not healthy, so it was not restored and the target was not touched:" +
                string.Concat(checks.Where(c => !c.Passed).Select(c => $"{Environment.NewLine}  - {c.Name}: {c.Detail}")) +
                $"{Environment.NewLine}Restore another backup, or pass --force to restore this one anyway.")
@@ -13,7 +15,7 @@ public sealed class DumpRejectedException : PortfolioBackupException
     }
 
     /// <summary>Every check made, passed or not.</summary>
-    public IReadOnlyList<DumpCheck> Checks { get; }
+    public IReadOnlyList<CheckResult> Checks { get; }
 }
 
 /// <summary>The restore was not confirmed; nothing was changed.</summary>
@@ -48,4 +50,18 @@ public sealed class RestoreTargetUnavailableException : PortfolioBackupException
         : base(message, innerException)
     {
     }
+}
+
+/// <summary>The restore was interrupted (Ctrl-C, SIGTERM) while pg_restore ran; the message says what state the target is in and how to roll back.</summary>
+public sealed class RestoreInterruptedException : OperationCanceledException
+{
+    /// <summary>Creates the exception with the target's state and the rollback advice.</summary>
+    public RestoreInterruptedException(string message, string? rollbackCommand, OperationCanceledException innerException)
+        : base(message, innerException, innerException.CancellationToken)
+    {
+        RollbackCommand = rollbackCommand;
+    }
+
+    /// <summary>The command line that restores the safety backup, or null when there is none.</summary>
+    public string? RollbackCommand { get; }
 }

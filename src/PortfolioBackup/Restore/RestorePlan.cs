@@ -1,7 +1,6 @@
-namespace PortfolioBackup.Restore;
+using PortfolioBackup.Verification;
 
-/// <summary>One check of the dump made before the target is touched.</summary>
-public sealed record DumpCheck(string Name, bool Passed, string Detail);
+namespace PortfolioBackup.Restore;
 
 /// <summary>What the restore is about to do, shown for confirmation before anything is dropped.</summary>
 public sealed record RestorePlan
@@ -34,11 +33,11 @@ public sealed record RestorePlan
     public int? ManifestTables { get; init; }
 
     /// <summary>The checks made on the dump.</summary>
-    public required IReadOnlyList<DumpCheck> Checks { get; init; }
+    public required IReadOnlyList<CheckResult> Checks { get; init; }
 
     /// <summary>True when a safety backup will be taken first.</summary>
     public required bool SafetyBackup { get; init; }
 
-    /// <summary>True when every check passed.</summary>
+    /// <summary>True when no check failed.</summary>
     public bool DumpHealthy => Checks.All(c => c.Passed);
 }

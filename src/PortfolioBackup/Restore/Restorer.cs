@@ -5,6 +5,7 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Tools;
 using PortfolioBackup.Verification;
+using PortfolioBackup.Verification.Checks;
 
 namespace PortfolioBackup.Restore;
 
@@ -30,35 +31,18 @@ public static class Restorer
         }
 
         await using var client = TargetClient.For(options.Target);
-        options.Progress?.Invoke("checking the dump");
-        var checks = new List<DumpCheck>();
-        var (manifest, manifestCheck) = await ReadManifestAsync(dumpPath, probe, cancellationToken);
-        if (options.Verify != RestoreVerifyMode.None)
-        {
-            checks.Add(new DumpCheck("format", probe.IsCustomArchive, probe.Detail));
-            checks.Add(manifestCheck);
-        }
 
-        if (options.Verify == RestoreVerifyMode.Full)
-        {
-            checks.AddRange(await RunFullVerificationAsync(dumpPath, options, cancellationToken));
-        }
-
-        // Copying into a container does not touch the database; the TOC is read with the target's own pg_restore.
-        var mappedDump = await client.MapDumpAsync(dumpPath, cancellationToken);
-        var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
-        if (options.Verify != RestoreVerifyMode.None)
-        {
-            checks.Add(new DumpCheck("table of contents", toc.Readable, toc.Detail));
-        }
-
+        // Reading the target (its version and tables) changes nothing; every check of the dump runs before anything does.
+        options.Progress?.Invoke($"inspecting {options.Target.Describe()}");
+        var target = await InspectTargetAsync(client, cancellationToken);
+        var (manifest, checks) = await CheckDumpAsync(dumpPath, client, target, options, cancellationToken);
         if (checks.Any(c => !c.Passed) && !options.Force)
         {
             throw new DumpRejectedException(dumpPath, checks);
         }
 
-        options.Progress?.Invoke($"inspecting {options.Target.Describe()}");
-        var target = await InspectTargetAsync(client, cancellationToken);
+        var mappedDump = await client.MapDumpAsync(dumpPath, cancellationToken);
+        var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
         var plan = new RestorePlan
         {
             DumpPath = dumpPath,
@@ -68,7 +52,7 @@ public static class Restorer
             TocEntries = toc.Entries,
             DumpTables = toc.Tables,
             ExistingTables = target.Tables,
-            TablesReplaced = manifest?.Tables is { } tables ? tables.Count(t => target.Tables.Contains(t.QualifiedName, StringComparer.Ordinal)) : null,
+            TablesReplaced = manifest?.Tables is { } tables ? tables.Count(t => target.Tables.Contains($"{t.Schema}.{t.Name}", StringComparer.Ordinal)) : null,
             ManifestTables = manifest?.Tables?.Count,
             Checks = checks,
             SafetyBackup = options.SafetyBackup && target.Exists,
@@ -137,12 +121,34 @@ public static class Restorer
         return string.Join(' ', parts.Select(ShellQuote));
     }
 
-    /// <summary>The full verification of <c>--verify full</c>: the dump is restored into a throwaway server by the Verification engine and its checks become restore checks.</summary>
-    private static async Task<IReadOnlyList<DumpCheck>> RunFullVerificationAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The dump's checks before the target is touched: the restore pre-flight tier (the quick tier, then whether this target
+    /// can take the dump: its pg_restore, its extensions), and with <c>--verify full</c> a restore into a throwaway server.
+    /// </summary>
+    private static async Task<(BackupManifest? Manifest, IReadOnlyList<CheckResult> Checks)> CheckDumpAsync(
+        string dumpPath, TargetClient client, TargetState target, RestoreOptions options, CancellationToken cancellationToken)
     {
-        options.Progress?.Invoke("verifying the dump fully in a throwaway server");
-        var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
-        return report.Dumps.SelectMany(d => d.Checks).Select(c => new DumpCheck($"full: {c.Name}", c.Passed, c.Detail)).ToList();
+        var contextOptions = new CheckContextOptions
+        {
+            Expectations = options.FullVerification.Expectations,
+            Target = new ClientCheckTarget(client, target.ServerVersion, target.Exists ? client.Connection.Database : target.MaintenanceDatabase),
+        };
+        await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
+        if (options.Verify == RestoreVerifyMode.None)
+        {
+            return (context.Manifest, []);
+        }
+
+        options.Progress?.Invoke("checking the dump");
+        var checks = new List<CheckResult>(await CheckPipeline.RunAsync(VerificationTiers.RestorePreflight, context, Timeout.InfiniteTimeSpan, cancellationToken));
+        if (options.Verify == RestoreVerifyMode.Full && checks.All(c => c.Passed))
+        {
+            options.Progress?.Invoke("verifying the dump fully in a throwaway server");
+            var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
+            checks.AddRange(report.Dumps.SelectMany(d => d.Checks).Select(c => c with { Name = $"full: {c.Name}" }));
+        }
+
+        return (context.Manifest, checks);
     }
 
     private static void Validate(RestoreOptions options)
@@ -178,35 +184,6 @@ public static class Restorer
         }
     }
 
-    private static async Task<(BackupManifest? Manifest, DumpCheck Check)> ReadManifestAsync(string dumpPath, DumpProbeResult probe, CancellationToken cancellationToken)
-    {
-        BackupManifest? manifest;
-        try
-        {
-            manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
-        }
-        catch (InvalidManifestException ex)
-        {
-            return (null, new DumpCheck("manifest", false, ex.Message));
-        }
-
-        if (manifest is null)
-        {
-            return (null, new DumpCheck("manifest", true, "no manifest beside the dump; size and checksum not checked"));
-        }
-
-        if (manifest.SizeBytes != probe.SizeBytes)
-        {
-            return (manifest, new DumpCheck("manifest", false, $"the file is {probe.SizeBytes} bytes but its manifest says {manifest.SizeBytes}: it was truncated or replaced"));
-        }
-
-        var sha256 = await FileHash.Sha256Async(dumpPath, cancellationToken);
-
-        return sha256 == manifest.Sha256
-            ? (manifest, new DumpCheck("manifest", true, $"size {manifest.SizeBytes} bytes and SHA-256 match"))
-            : (manifest, new DumpCheck("manifest", false, $"SHA-256 {sha256} differs from the manifest's {manifest.Sha256}: the file was changed or damaged after the backup"));
-    }
-
     private static async Task<TocSummary> ReadTocAsync(TargetClient client, string mappedDump, CancellationToken cancellationToken)
     {
         var result = await client.RunAsync("pg_restore", ["--list", mappedDump], null, cancellationToken);
@@ -238,7 +215,7 @@ public static class Restorer
         if (result.Succeeded)
         {
             var rows = await client.QueryAsync(database, PhysicalTables.ListSql, cancellationToken);
-            return new TargetState(result.StandardOutput.Trim(), true, rows.Select(r => $"{r[0]}.{r[1]}").ToList());
+            return new TargetState(result.StandardOutput.Trim(), true, rows.Select(r => $"{r[0]}.{r[1]}").ToList(), database);
         }
 
         if (!result.StandardError.Contains($"database \"{database}\" does not exist", StringComparison.Ordinal))
@@ -251,7 +228,7 @@ public static class Restorer
             var version = await client.RunAsync("psql", ["--no-psqlrc", "--no-align", "--tuples-only", "--dbname", maintenance, "--command", "SELECT current_setting('server_version')"], null, cancellationToken);
             if (version.Succeeded)
             {
-                return new TargetState(version.StandardOutput.Trim(), false, []);
+                return new TargetState(version.StandardOutput.Trim(), false, [], maintenance);
             }
         }
 
@@ -320,7 +297,19 @@ public static class Restorer
             options.RestoreProgress(new RestoreProgress(count, totalEntries, line["pg_restore: ".Length..]));
         }
 
-        var result = await client.RunAsync("pg_restore", arguments, OnLine, cancellationToken);
+        ToolResult result;
+        try
+        {
+            result = await client.RunAsync("pg_restore", arguments, OnLine, cancellationToken);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped halfway, the target is as partly restored as after a failure: say so, with the way back.
+            var stopped = safetyBackup is null ? null : RollbackCommand(safetyBackup, options.Target);
+            throw new RestoreInterruptedException(
+                $"interrupted while pg_restore was restoring into {options.Target.Describe()}. " + PartialState(options, safetyBackup, created, stopped), stopped, ex);
+        }
+
         if (result.Succeeded)
         {
             options.RestoreProgress?.Invoke(new RestoreProgress(totalEntries, totalEntries, "done"));
@@ -337,29 +326,32 @@ public static class Restorer
         }
 
         var rollback = safetyBackup is null ? null : RollbackCommand(safetyBackup, options.Target);
-        string state;
-        if (options.SingleTransaction)
-        {
-            state = created
-                ? $"The restore ran in a single transaction and was rolled back; {target} was created for it and is empty."
-                : $"The restore ran in a single transaction and was rolled back: {target} is exactly as it was before." +
-                  (safetyBackup is null ? string.Empty : $" The safety backup taken first is {safetyBackup}.");
-        }
-        else if (rollback is not null)
-        {
-            state = $"{target} may now be partly restored. To roll back to its state before this restore, run:{Environment.NewLine}  {rollback}";
-        }
-        else
-        {
-            state = created
-                ? $"{target} was created for this restore and may be partly restored; drop it or restore again."
-                : $"{target} may now be partly restored, and no safety backup was taken (--no-safety-backup): restore your latest good backup to recover.";
-        }
-
+        var state = PartialState(options, safetyBackup, created, rollback);
         throw new RestoreFailedException(
             $"pg_restore failed with exit code {result.ExitCode} while restoring into {target}:{Environment.NewLine}{errors}{Environment.NewLine}{state}",
             rollback,
             client.Failure("pg_restore", arguments, result));
+    }
+
+    private static string PartialState(RestoreOptions options, string? safetyBackup, bool created, string? rollback)
+    {
+        var target = options.Target.Describe();
+        if (options.SingleTransaction)
+        {
+            return created
+                ? $"The restore ran in a single transaction and was rolled back; {target} was created for it and is empty."
+                : $"The restore ran in a single transaction and was rolled back: {target} is exactly as it was before." +
+                  (safetyBackup is null ? string.Empty : $" The safety backup taken first is {safetyBackup}.");
+        }
+
+        if (rollback is not null)
+        {
+            return $"{target} may now be partly restored. To roll back to its state before this restore, run:{Environment.NewLine}  {rollback}";
+        }
+
+        return created
+            ? $"{target} was created for this restore and may be partly restored; drop it or restore again."
+            : $"{target} may now be partly restored, and no safety backup was taken (--no-safety-backup): restore your latest good backup to recover.";
     }
 
     private static bool IsEntryDone(string line) =>
@@ -381,7 +373,7 @@ public static class Restorer
             ? value
             : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private sealed record TargetState(string ServerVersion, bool Exists, IReadOnlyList<string> Tables);
+    private sealed record TargetState(string ServerVersion, bool Exists, IReadOnlyList<string> Tables, string MaintenanceDatabase);
 
     private sealed record TocSummary(bool Readable, int Entries, int Tables, string Detail)
     {

@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Npgsql;
-using PortfolioBackup.Archive;
-using PortfolioBackup.Backup;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Verification.Checks;
 
 namespace PortfolioBackup.Verification;
 
@@ -12,10 +9,8 @@ namespace PortfolioBackup.Verification;
 /// Proves dumps restore: starts one throwaway server (discover once), then restores each dump into a fresh database on
 /// it, checks what came back against the manifest and the expectations, and drops the database.
 /// </summary>
-public sealed partial class DumpVerifier : IAsyncDisposable
+public sealed class DumpVerifier : IAsyncDisposable
 {
-    private static readonly NumberFormatInfo Grouped = new() { NumberGroupSeparator = " ", NumberGroupSizes = [3] };
-
     private readonly StartedRestoreServer _started;
     private readonly VerificationOptions _options;
 
@@ -91,16 +86,38 @@ public sealed partial class DumpVerifier : IAsyncDisposable
     public async Task<DumpVerdict> VerifyDumpAsync(string dumpPath, IProgress<VerificationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.DumpTimeout);
-        var run = new Run(dumpPath, progress, PhaseTimings.For(_options.Environment));
+        var timings = PhaseTimings.For(_options.Environment);
+        var contextOptions = new CheckContextOptions
+        {
+            Expectations = _options.Expectations,
+            LedgerDirectory = _options.LedgerDirectory,
+            Target = new RestoreServerTarget(Server),
+            Server = Server,
+            Jobs = _options.Jobs,
+            Progress = check => progress?.Report(new VerificationProgress(dumpPath, check)),
+            Timings = timings,
+        };
+        IReadOnlyList<CheckResult> checks;
+        string? kept = null;
+        await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
         try
         {
-            await RunChecksAsync(run, timeout.Token);
+            checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations), context, _options.DumpTimeout, cancellationToken);
+            if (_options.KeepRestoredDatabases && context.Restored is not null)
+            {
+                kept = context.CreatedDatabase;
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        finally
         {
-            run.Checks.Add(new CheckResult("timeout", false, $"verification did not finish within {_options.DumpTimeout.TotalMinutes:0.#} min and was stopped"));
+            if (context.CreatedDatabase is { } created && kept is null)
+            {
+                await timings.TimeAsync("drop database", async () =>
+                {
+                    await DropDatabaseAsync(created);
+                    return true;
+                });
+            }
         }
 
         var verdict = new DumpVerdict
@@ -110,21 +127,21 @@ public sealed partial class DumpVerifier : IAsyncDisposable
             Image = Server.Image,
             ServerVersion = Server.ServerVersion,
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
-            Checks = run.Checks,
-            Extensions = run.Extensions,
-            Tables = run.Tables,
-            Sha256 = run.Sha256,
-            Database = run.Database,
-            RestoredDatabase = run.KeptDatabase,
-            ExpectedRowsSource = run.ExpectedRowsSource,
+            Checks = checks,
+            Extensions = context.Extensions,
+            Tables = context.Tables,
+            Sha256 = context.FinishedArchive?.Sha256,
+            Database = context.Database,
+            RestoredDatabase = kept,
+            ExpectedRowsSource = context.ExpectedRowsSource,
         };
 
         if (_options.LedgerDirectory is { } ledger)
         {
-            await VerificationLedger.AppendAsync(ledger, ToLedgerEntry(verdict), cancellationToken);
+            await VerificationLedger.AppendAsync(ledger, LedgerEntryOf(verdict), cancellationToken);
         }
 
-        run.Timings.Print();
+        timings.Print();
         return verdict;
     }
 
@@ -134,450 +151,15 @@ public sealed partial class DumpVerifier : IAsyncDisposable
     /// <summary>Stops the server and removes it.</summary>
     public ValueTask DisposeAsync() => _started.DisposeAsync();
 
-    private async Task RunChecksAsync(Run run, CancellationToken cancellationToken)
-    {
-        run.Report("checking the file");
-        var probe = await run.Timings.TimeAsync("probe", () => DumpProbe.ProbeAsync(run.Path, cancellationToken));
-        run.Database = probe.Header?.DatabaseName;
-        BackupManifest? manifest = null;
-        string? manifestProblem = null;
-        try
-        {
-            manifest = await BackupManifest.ReadForDumpAsync(run.Path, cancellationToken);
-            run.Database = manifest?.Database ?? run.Database;
-        }
-        catch (InvalidManifestException ex)
-        {
-            manifestProblem = ex.Message;
-        }
-
-        if (probe.SizeBytes > 0)
-        {
-            run.Sha256 = await run.Timings.TimeAsync("sha256", () => FileHash.Sha256Async(run.Path, cancellationToken));
-        }
-
-        var (fileCheck, restorable) = FileCheck(probe, manifest, manifestProblem, run.Sha256);
-        run.Checks.Add(fileCheck);
-        if (!restorable)
-        {
-            run.SkipRest("the file is not a restorable custom-format dump");
-            return;
-        }
-
-        // Without a manifest's counts the dump's own COPY data is the expectation; read natively while the restore runs,
-        // at low priority: on two cores it otherwise slows the restore's critical path (2.77 s → 2.59 s median).
-        var dumpCounts = manifest?.Tables is null
-            ? run.Timings.TimeAsync("dump row-count scan", () => ArchiveReader.ScanAsync(run.Path, new ArchiveScanOptions { LowPriority = true }, cancellationToken))
-            : null;
-        run.Report("reading the table of contents");
-        var mapped = await Server.MapDumpAsync(run.Path, cancellationToken);
-        var toc = await run.Timings.TimeAsync("pg_restore -l", () => Server.RunToolAsync("pg_restore", ["-l", mapped], cancellationToken));
-        if (!toc.Succeeded)
-        {
-            run.Checks.Add(new CheckResult("toc", false, FirstError(toc.StandardError, toc.ExitCode)));
-            run.SkipRest("the table of contents cannot be read");
-            return;
-        }
-
-        var dumpExtensions = TocExtensions(toc.StandardOutput);
-        var entries = toc.StandardOutput.Split('\n').Count(l => l.Length > 0 && !l.StartsWith(';'));
-        run.Checks.Add(new CheckResult("toc", true, $"{entries} entries read by pg_restore {Server.MajorVersion}"));
-
-        var unavailable = await run.Timings.TimeAsync("available extensions", () => UnavailableExtensionsAsync(dumpExtensions, cancellationToken));
-        var database = $"verify_{Guid.NewGuid():N}"[..23];
-        await run.Timings.TimeAsync("create database", async () =>
-        {
-            // PostgreSQL 15+ copies a template block by block through the WAL by default (100 ms here); the file copy
-            // strategy's checkpoint costs next to nothing on a throwaway server (35 ms).
-            var create = Server.MajorVersion >= 15
-                ? "SELECT format('CREATE DATABASE %I TEMPLATE template0 STRATEGY FILE_COPY', @name)"
-                : "SELECT format('CREATE DATABASE %I TEMPLATE template0', @name)";
-            await ExecuteAsync("postgres", create, database, cancellationToken);
-            return true;
-        });
-        try
-        {
-            run.Report("restoring");
-            var restore = await run.Timings.TimeAsync("pg_restore", () => Server.RunToolAsync(
-                "pg_restore",
-                // Roles of production do not exist on a throwaway server: ownership and grants are not what is being proven.
-                ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", "-j", Math.Max(1, _options.Jobs).ToString(CultureInfo.InvariantCulture), "-d", database, mapped],
-                cancellationToken));
-            var restoreSeconds = restore.Duration.TotalSeconds;
-            if (!restore.Succeeded)
-            {
-                run.Checks.Add(new CheckResult("restore", false, FirstError(restore.StandardError, restore.ExitCode)));
-                run.Checks.Add(unavailable.Count > 0
-                    ? UnavailableCheck(unavailable)
-                    : CheckResult.NotRun("extensions", "restore failed"));
-                run.SkipRest("restore failed");
-                return;
-            }
-
-            run.Checks.Add(new CheckResult("restore", true, $"restored into a fresh database with pg_restore -j {Math.Max(1, _options.Jobs)} in {restoreSeconds:0.###} s"));
-            run.Report("checking the restored database");
-            await using var connection = new NpgsqlConnection(Server.ConnectionString(database));
-            await connection.OpenAsync(cancellationToken);
-            var expected = manifest?.Tables?.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal);
-            var waited = Stopwatch.StartNew();
-            var scanned = dumpCounts is null ? null : await dumpCounts;
-            run.Timings.Add("wait for dump scan", waited.Elapsed);
-            if (expected is null && scanned is { IsComplete: true } scan)
-            {
-                expected = scan.RowCounts.ToDictionary(StringComparer.Ordinal);
-                run.ExpectedRowsSource = "dump";
-            }
-            else if (expected is not null)
-            {
-                run.ExpectedRowsSource = "manifest";
-            }
-
-            await run.Timings.TimeAsync("post-restore checks", async () =>
-            {
-                await CheckRestoredAsync(run, connection, manifest, expected, dumpExtensions, unavailable, restoreSeconds, cancellationToken);
-                return true;
-            });
-            if (_options.KeepRestoredDatabases)
-            {
-                run.KeptDatabase = database;
-            }
-        }
-        finally
-        {
-            if (run.KeptDatabase is null)
-            {
-                await run.Timings.TimeAsync("drop database", async () =>
-                {
-                    await DropDatabaseAsync(database);
-                    return true;
-                });
-            }
-        }
-    }
-
-    private async Task CheckRestoredAsync(
-        Run run,
-        NpgsqlConnection connection,
-        BackupManifest? manifest,
-        Dictionary<string, long>? expected,
-        IReadOnlyList<string> dumpExtensions,
-        IReadOnlyList<string> unavailable,
-        double restoreSeconds,
-        CancellationToken cancellationToken)
-    {
-        var expectations = _options.Expectations;
-
-        // Extensions: what the dump brought, what the expectations require, and plpgsql actually running.
-        var installed = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var row in QueryAsync(connection, "SELECT extname, extversion FROM pg_extension ORDER BY extname", cancellationToken))
-        {
-            installed[row.GetString(0)] = row.GetString(1);
-        }
-
-        run.Extensions = installed.Select(e => $"{e.Key} {e.Value}").ToList();
-        var missingExtensions = dumpExtensions.Concat(expectations.RequiredExtensions).Distinct(StringComparer.Ordinal).Where(e => !installed.ContainsKey(e)).ToList();
-        if (unavailable.Count > 0)
-        {
-            run.Checks.Add(UnavailableCheck(unavailable));
-        }
-        else if (missingExtensions.Count > 0)
-        {
-            run.Checks.Add(new CheckResult("extensions", false, $"missing after restore: {string.Join(", ", missingExtensions)}"));
-        }
-        else
-        {
-            var operational = await PlpgsqlRunsAsync(connection, cancellationToken);
-            run.Checks.Add(operational is null
-                ? new CheckResult("extensions", true, $"installed: {string.Join(", ", run.Extensions)}")
-                : new CheckResult("extensions", false, $"plpgsql is installed but does not run: {operational}"));
-        }
-
-        // Physical tables (plain tables and partitions; not partitioned parents, views or extension-owned tables).
-        var tables = new List<(string Schema, string Name, string Quoted)>();
-        await foreach (var row in QueryAsync(connection, PhysicalTablesSql, cancellationToken))
-        {
-            tables.Add((row.GetString(0), row.GetString(1), row.GetString(2)));
-        }
-
-        var present = tables.Select(t => $"{t.Schema}.{t.Name}").ToHashSet(StringComparer.Ordinal);
-        var missingTables = expectations.RequiredTables.Where(t => !present.Contains(t)).ToList();
-        run.Checks.Add(missingTables.Count > 0
-            ? new CheckResult("tables", false, $"required tables missing after restore: {string.Join(", ", missingTables)}")
-            : new CheckResult("tables", true, $"{tables.Count} physical tables; required present: {string.Join(", ", expectations.RequiredTables)}"));
-
-        // Exact rows per table, FROM ONLY so an inheritance parent does not count its children's rows again.
-        var verdicts = new List<TableVerdict>();
-        foreach (var table in tables)
-        {
-            var rows = await ScalarAsync<long>(connection, $"SELECT count(*) FROM ONLY {table.Quoted}", cancellationToken);
-            long? want = expected is not null && expected.TryGetValue($"{table.Schema}.{table.Name}", out var w) ? w : null;
-            verdicts.Add(new TableVerdict(table.Schema, table.Name, rows, want));
-        }
-
-        run.Tables = verdicts;
-        run.Checks.Add(RowCountCheck(verdicts, expected, run.ExpectedRowsSource, expectations));
-        run.Checks.Add(await SequenceCheckAsync(connection, cancellationToken));
-        run.Checks.Add(ExtensionVersionCheck(manifest, installed));
-
-        foreach (var smoke in expectations.SmokeQueries)
-        {
-            run.Checks.Add(await SmokeCheckAsync(connection, smoke, cancellationToken));
-        }
-
-        var budget = expectations.RestoreBudgetSeconds;
-        run.Checks.Add(budget is { } limit && restoreSeconds > limit
-            ? new CheckResult("restore-time", false, $"restore took {restoreSeconds:0.###} s, over the budget of {limit:0.###} s")
-            : new CheckResult("restore-time", true, budget is { } b ? $"restore took {restoreSeconds:0.###} s (budget {b:0.###} s)" : $"restore took {restoreSeconds:0.###} s (no budget set)"));
-
-        if (_options.LedgerDirectory is { } ledger)
-        {
-            run.Checks.Add(await RowDropCheckAsync(ledger, run, verdicts, cancellationToken));
-        }
-    }
-
-    private (CheckResult Check, bool Restorable) FileCheck(DumpProbeResult probe, BackupManifest? manifest, string? manifestProblem, string? sha256)
-    {
-        var target = $"the target runs PostgreSQL {Server.ServerVersion} ({Server.EngineName}{(Server.Image is null ? string.Empty : " " + Server.Image)})";
-        if (probe.Kind == DumpFileKind.UnsupportedVersion)
-        {
-            return (new CheckResult("file", false, $"{probe.Detail}; {target}"), false);
-        }
-
-        if (!probe.IsCustomArchive || probe.Header is not { } header)
-        {
-            return (new CheckResult("file", false, probe.Detail), false);
-        }
-
-        var newestReadable = NewestArchiveVersion(Server.MajorVersion);
-        if (newestReadable is not null && header.ArchiveVersion > newestReadable)
-        {
-            return (new CheckResult("file", false, $"archive version {header.ArchiveVersion.ToString(3)} (pg_dump {header.PgDumpVersion}) is newer than pg_restore {Server.MajorVersion} reads ({newestReadable.ToString(3)}); {target}. Verify with the production image (--image) or newer programs."), false);
-        }
-
-        if (header.PgDumpMajor > Server.MajorVersion && Server.MajorVersion > 0)
-        {
-            return (new CheckResult("file", false, $"the dump was written by pg_dump {header.PgDumpVersion}, newer than {target}; pg_restore {Server.MajorVersion} cannot be trusted with it. Verify with the production image (--image) or PostgreSQL {header.PgDumpMajor} programs."), false);
-        }
-
-        var summary = $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.Compression.ToString().ToLowerInvariant()}, {probe.SizeBytes.ToString("#,0", Grouped)} bytes, pg_dump {header.PgDumpVersion}, database {header.DatabaseName}";
-        return (ManifestFileCheck.Compare(summary, probe.SizeBytes, sha256, manifest, manifestProblem), true);
-    }
-
-    private static CheckResult RowCountCheck(List<TableVerdict> tables, Dictionary<string, long>? expected, string? source, VerificationExpectations expectations)
-    {
-        var problems = new List<string>();
-        var byName = tables.ToDictionary(t => t.QualifiedName, StringComparer.Ordinal);
-        if (expected is not null)
-        {
-            foreach (var (name, rows) in expected)
-            {
-                if (!byName.TryGetValue(name, out var table))
-                {
-                    problems.Add($"{name}: expected {rows.ToString("#,0", Grouped)} rows, but the table is missing after restore");
-                }
-                else if (table.Rows != rows)
-                {
-                    problems.Add($"{name}: expected {rows.ToString("#,0", Grouped)} rows, found {table.Rows.ToString("#,0", Grouped)}");
-                }
-            }
-
-            if (source == "manifest")
-            {
-                // The dump's own counts skip tables whose INSERT data cannot be counted exactly; the manifest lists every table.
-                problems.AddRange(tables.Where(t => !expected.ContainsKey(t.QualifiedName)).Select(t => $"{t.QualifiedName}: {t.Rows} rows, but the manifest does not list the table"));
-            }
-
-            var what = source == "dump" ? "the exact counts of the dump's own data (no manifest)" : "the manifest's exact counts";
-            if (source == "dump")
-            {
-                // The dump can only prove itself consistent; the configured minimums still say what a healthy database holds.
-                problems.AddRange(MinimumProblems(byName, expectations));
-            }
-
-            return problems.Count > 0
-                ? new CheckResult("row-counts", false, string.Join("; ", problems))
-                : new CheckResult("row-counts", true, $"{tables.Count(t => expected.ContainsKey(t.QualifiedName))} tables match {what} ({tables.Sum(t => t.Rows).ToString("#,0", Grouped)} rows)");
-        }
-
-        problems.AddRange(MinimumProblems(byName, expectations));
-        return problems.Count > 0
-            ? new CheckResult("row-counts", false, string.Join("; ", problems))
-            : new CheckResult("row-counts", true, $"no manifest with exact counts; minimums met ({string.Join(", ", expectations.MinimumRows.Select(m => $"{m.Key} ≥ {m.Value}: {byName[m.Key].Rows}"))})");
-    }
-
-    private static IEnumerable<string> MinimumProblems(Dictionary<string, TableVerdict> byName, VerificationExpectations expectations)
-    {
-        foreach (var (name, minimum) in expectations.MinimumRows)
-        {
-            if (!byName.TryGetValue(name, out var table))
-            {
-                yield return $"{name}: at least {minimum} rows expected, but the table is missing";
-            }
-            else if (table.Rows < minimum)
-            {
-                yield return $"{name}: at least {minimum} rows expected, found {table.Rows}";
-            }
-        }
-    }
-
-    private static async Task<CheckResult> SequenceCheckAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var owned = new List<(string Sequence, string Table, string Column, string Label)>();
-        await foreach (var row in QueryAsync(connection, OwnedSequencesSql, cancellationToken))
-        {
-            owned.Add((row.GetString(0), row.GetString(1), row.GetString(2), row.GetString(3)));
-        }
-
-        var behind = new List<string>();
-        foreach (var (sequence, table, column, label) in owned)
-        {
-            // The identifiers come from format('%I.%I') on the server, so they are quoted exactly once.
-            await foreach (var row in QueryAsync(connection, $"SELECT s.last_value, s.is_called, (SELECT max({column})::numeric FROM {table}) FROM {sequence} s", cancellationToken))
-            {
-                var lastValue = row.GetInt64(0);
-                var isCalled = row.GetBoolean(1);
-                if (row.IsDBNull(2))
-                {
-                    continue;
-                }
-
-                var max = row.GetDecimal(2);
-                var highestHandedOut = isCalled ? lastValue : lastValue - 1;
-                if (highestHandedOut < max)
-                {
-                    behind.Add($"{label}: sequence {sequence} is at {lastValue}{(isCalled ? string.Empty : " (not called)")} but the column reaches {max}");
-                }
-            }
-        }
-
-        return behind.Count > 0
-            ? new CheckResult("sequences", false, $"sequence behind its table (the next insert would collide): {string.Join("; ", behind)}")
-            : new CheckResult("sequences", true, $"{owned.Count} column-owned sequences are at or past their columns' maximum");
-    }
-
-    private static CheckResult ExtensionVersionCheck(BackupManifest? manifest, Dictionary<string, string> installed)
-    {
-        if (manifest is null)
-        {
-            return new CheckResult("extension-versions", true, "no manifest to compare extension versions with");
-        }
-
-        var problems = new List<string>();
-        foreach (var extension in manifest.Extensions)
-        {
-            if (!installed.TryGetValue(extension.Name, out var version))
-            {
-                problems.Add($"{extension.Name} {extension.Version} is in the manifest but not installed after restore");
-            }
-            else if (!string.Equals(version, extension.Version, StringComparison.Ordinal))
-            {
-                problems.Add($"{extension.Name}: production has {extension.Version}, the restore has {version}");
-            }
-        }
-
-        return problems.Count > 0
-            ? new CheckResult("extension-versions", false, string.Join("; ", problems))
-            : new CheckResult("extension-versions", true, $"{manifest.Extensions.Count} extension versions match the manifest");
-    }
-
-    private static async Task<CheckResult> SmokeCheckAsync(NpgsqlConnection connection, SmokeQuery smoke, CancellationToken cancellationToken)
-    {
-        var name = $"smoke:{smoke.Name}";
-        try
-        {
-            await using var command = new NpgsqlCommand(smoke.Sql, connection) { CommandTimeout = 300 };
-            var value = await command.ExecuteScalarAsync(cancellationToken);
-            return value is true
-                ? new CheckResult(name, true, "returned true")
-                : new CheckResult(name, false, $"returned {(value is null or DBNull ? "null" : value)} instead of true: {smoke.Sql}");
-        }
-        catch (PostgresException ex)
-        {
-            return new CheckResult(name, false, $"failed: {ex.MessageText} ({smoke.Sql})");
-        }
-    }
-
-    private async Task<CheckResult> RowDropCheckAsync(string ledgerDirectory, Run run, List<TableVerdict> tables, CancellationToken cancellationToken)
-    {
-        var fileName = Path.GetFileName(run.Path);
-        var previous = VerificationLedger.NewestHealthy(await VerificationLedger.ReadAsync(ledgerDirectory, cancellationToken), run.Database);
-        if (previous is null)
-        {
-            return new CheckResult("row-drop", true, $"no earlier healthy verification of database {run.Database ?? "(unknown)"} to compare with");
-        }
-
-        var share = _options.Expectations.MaxRowDropShare;
-        var drops = new List<string>();
-        var now = tables.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal);
-        foreach (var (name, before) in previous.Tables)
-        {
-            var after = now.GetValueOrDefault(name);
-            if (before > 0 && (before - after) > share * before)
-            {
-                drops.Add($"{name}: {before.ToString("#,0", Grouped)} → {after.ToString("#,0", Grouped)} rows since the last verified backup ({previous.File})");
-            }
-        }
-
-        return drops.Count > 0
-            ? new CheckResult("row-drop", false, string.Join("; ", drops))
-            : new CheckResult("row-drop", true, $"no table lost more than {share:P0} of its rows since {(previous.File == fileName ? "the last verification of this file" : previous.File)}");
-    }
-
-    private async Task<IReadOnlyList<string>> UnavailableExtensionsAsync(IReadOnlyList<string> wanted, CancellationToken cancellationToken)
-    {
-        if (wanted.Count == 0)
-        {
-            return [];
-        }
-
-        await using var connection = new NpgsqlConnection(Server.ConnectionString("postgres"));
-        await connection.OpenAsync(cancellationToken);
-        var available = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in QueryAsync(connection, "SELECT name FROM pg_available_extensions", cancellationToken))
-        {
-            available.Add(row.GetString(0));
-        }
-
-        return wanted.Where(e => !available.Contains(e)).ToList();
-    }
-
-    private CheckResult UnavailableCheck(IReadOnlyList<string> unavailable) =>
-        new("extensions", false,
-            $"the dump needs extension{(unavailable.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unavailable)}, not available on the target " +
-            $"(PostgreSQL {Server.ServerVersion}, {Server.Image ?? Server.EngineName}); restore onto an image that ships {(unavailable.Count > 1 ? "them" : "it")}");
-
-    private static async Task<string?> PlpgsqlRunsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var command = new NpgsqlCommand("DO $$ BEGIN PERFORM 1; END $$", connection);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return null;
-        }
-        catch (PostgresException ex)
-        {
-            return ex.MessageText;
-        }
-    }
-
-    private async Task ExecuteAsync(string database, string formatSql, string name, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(Server.ConnectionString(database));
-        await connection.OpenAsync(cancellationToken);
-        await using var format = new NpgsqlCommand(formatSql, connection);
-        format.Parameters.AddWithValue("name", name);
-        var statement = (string)(await format.ExecuteScalarAsync(cancellationToken))!;
-        await using var command = new NpgsqlCommand(statement, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     private async Task DropDatabaseAsync(string database)
     {
         // Runs after cancellation too, so it has its own short deadline instead of the caller's token.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
-            await ExecuteAsync("postgres", "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', @name)", database, deadline.Token);
+            await using var connection = new NpgsqlConnection(Server.ConnectionString("postgres"));
+            await connection.OpenAsync(deadline.Token);
+            await Sql.ExecuteFormattedAsync(connection, "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', @name)", database, deadline.Token);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
@@ -585,48 +167,7 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         }
     }
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    private static async IAsyncEnumerable<NpgsqlDataReader> QueryAsync(
-        NpgsqlConnection connection,
-        string sql,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return reader;
-        }
-    }
-
-    private static IReadOnlyList<string> TocExtensions(string toc) =>
-        TocExtensionLine().Matches(toc).Select(m => m.Groups["name"].Value).Distinct(StringComparer.Ordinal).ToList();
-
-    private static string FirstError(string stderr, int exitCode)
-    {
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var line = lines.FirstOrDefault(l => l.Contains("error:", StringComparison.OrdinalIgnoreCase)) ?? lines.FirstOrDefault();
-        return line is null
-            ? $"pg_restore exited with code {exitCode} and printed nothing"
-            : line.StartsWith("pg_restore: ", StringComparison.Ordinal) ? line["pg_restore: ".Length..] : line;
-    }
-
-    /// <summary>The newest archive version a major's pg_restore reads (pg_backup_archiver.h K_VERS_MAX), or null when unknown.</summary>
-    private static Version? NewestArchiveVersion(int major) => major switch
-    {
-        >= 17 => new Version(1, 16, 0),
-        16 => new Version(1, 15, 0),
-        >= 12 => new Version(1, 14, 0),
-        >= 9 => new Version(1, 13, 0),
-        _ => null,
-    };
-
-    private static LedgerEntry ToLedgerEntry(DumpVerdict verdict) => new()
+    internal static LedgerEntry LedgerEntryOf(DumpVerdict verdict) => new()
     {
         File = Path.GetFileName(verdict.File),
         Sha256 = verdict.Sha256,
@@ -637,64 +178,4 @@ public sealed partial class DumpVerifier : IAsyncDisposable
         Healthy = verdict.Healthy,
         Tables = verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal),
     };
-
-    private const string PhysicalTablesSql = $"""
-        SELECT n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
-        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE {PhysicalTables.Condition}
-        ORDER BY n.nspname, c.relname
-        """;
-
-    private const string OwnedSequencesSql = """
-        SELECT format('%I.%I', sn.nspname, s.relname), format('%I.%I', tn.nspname, t.relname), format('%I', a.attname),
-               tn.nspname || '.' || t.relname || '.' || a.attname
-        FROM pg_depend d
-        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-        JOIN pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0
-        JOIN pg_namespace sn ON sn.oid = s.relnamespace
-        JOIN pg_class t ON t.oid = d.refobjid
-        JOIN pg_namespace tn ON tn.oid = t.relnamespace
-        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
-        ORDER BY 1
-        """;
-
-    [GeneratedRegex(@"^\d+; \d+ \d+ EXTENSION \S+ (?<name>\S+)", RegexOptions.Multiline)]
-    private static partial Regex TocExtensionLine();
-
-    /// <summary>What one dump's verification has found so far.</summary>
-    private sealed class Run(string path, IProgress<VerificationProgress>? progress, PhaseTimings timings)
-    {
-        private static readonly string[] Order =
-            ["file", "toc", "restore", "extensions", "tables", "row-counts", "sequences", "extension-versions", "restore-time"];
-
-        public string Path { get; } = path;
-
-        public PhaseTimings Timings { get; } = timings;
-
-        public List<CheckResult> Checks { get; } = [];
-
-        public IReadOnlyList<string> Extensions { get; set; } = [];
-
-        public IReadOnlyList<TableVerdict> Tables { get; set; } = [];
-
-        public string? Sha256 { get; set; }
-
-        public string? Database { get; set; }
-
-        public string? KeptDatabase { get; set; }
-
-        public string? ExpectedRowsSource { get; set; }
-
-        public void Report(string stage) => progress?.Report(new VerificationProgress(Path, stage));
-
-        /// <summary>Reports every check not yet done as not run, so a verdict always lists the same checks.</summary>
-        public void SkipRest(string reason)
-        {
-            foreach (var name in Order.Where(n => Checks.All(c => c.Name != n)))
-            {
-                Checks.Add(CheckResult.NotRun(name, reason));
-            }
-        }
-    }
 }

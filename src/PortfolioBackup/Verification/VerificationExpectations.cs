@@ -38,11 +38,20 @@ public sealed record VerificationExpectations
         ["public.images"] = 0,
     };
 
-    /// <summary>Queries that must each return true on the restored database.</summary>
-    public IReadOnlyList<SmokeQuery> SmokeQueries { get; init; } =
-    [
-        new("images-belong-to-users", "SELECT NOT EXISTS (SELECT 1 FROM public.images i LEFT JOIN public.users u ON u.id = i.user_id WHERE u.id IS NULL)"),
-    ];
+    /// <summary>
+    /// Queries that must each return true on the restored database. None by default: a query assumes columns the app may
+    /// not have (see <c>verification/examples/portfolio-verify.json</c> for one).
+    /// </summary>
+    public IReadOnlyList<SmokeQuery> SmokeQueries { get; init; } = [];
+
+    /// <summary>The required tables as names (quoted parts read as such: <c>"my.schema".users</c>).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<TableName> RequiredTableNames => RequiredTables.Select(TableName.Parse).Distinct().ToList();
+
+    /// <summary>The minimum row counts by table name.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<TableName, long> MinimumTableRows =>
+        MinimumRows.GroupBy(m => TableName.Parse(m.Key)).ToDictionary(g => g.Key, g => g.Max(m => m.Value));
 
     /// <summary>The longest a restore may take, in seconds; no limit when null.</summary>
     public double? RestoreBudgetSeconds { get; init; }
@@ -116,12 +125,12 @@ public sealed record VerificationExpectations
             yield return "requiredExtensions must be a list of extension names";
         }
 
-        if (RequiredTables is null || RequiredTables.Any(t => string.IsNullOrWhiteSpace(t) || !t.Contains('.', StringComparison.Ordinal)))
+        if (RequiredTables is null || RequiredTables.Any(t => !TableName.TryParse(t, out _)))
         {
-            yield return "requiredTables must be a list of \"schema.table\" names";
+            yield return "requiredTables must be a list of \"schema.table\" names (a part holding a dot is double-quoted: \"my.schema\".table)";
         }
 
-        if (MinimumRows is null || MinimumRows.Any(m => !m.Key.Contains('.', StringComparison.Ordinal) || m.Value < 0))
+        if (MinimumRows is null || MinimumRows.Any(m => !TableName.TryParse(m.Key, out _) || m.Value < 0))
         {
             yield return "minimumRows must map \"schema.table\" to a count of 0 or more";
         }

@@ -1,20 +1,64 @@
 namespace PortfolioBackup.Verification;
 
-/// <summary>One check on one dump: its name, whether it passed, and a one-line detail.</summary>
-public sealed record CheckResult(string Name, bool Passed, string Detail)
+/// <summary>How one check came out; a dump is healthy when none failed (a warning reports the source's state, not the backup's fidelity).</summary>
+public enum CheckStatus
 {
-    /// <summary>The detail of a check that could not run because an earlier one failed.</summary>
-    public static CheckResult NotRun(string name, string reason) => new(name, false, $"not run: {reason}");
+    /// <summary>The check passed.</summary>
+    Pass,
+
+    /// <summary>The backup is faithful, but the check found something in the source worth knowing.</summary>
+    Warn,
+
+    /// <summary>The check failed: the dump is not healthy.</summary>
+    Fail,
+
+    /// <summary>The check could not run because something it needs failed earlier; the dump is not healthy.</summary>
+    NotRun,
 }
 
-/// <summary>One physical table after restore: its rows, and the rows the manifest expected (null without a manifest).</summary>
+/// <summary>One check on one dump: its name, how it came out, and a one-line detail.</summary>
+public sealed record CheckResult(string Name, CheckStatus Status, string Detail)
+{
+    /// <summary>True when the check passed or only warned.</summary>
+    public bool Passed => Status is CheckStatus.Pass or CheckStatus.Warn;
+
+    /// <summary>"pass", "warn", "fail" or "not-run", as printed and written to JSON.</summary>
+    public string Label => Status switch
+    {
+        CheckStatus.Pass => "pass",
+        CheckStatus.Warn => "warn",
+        CheckStatus.Fail => "fail",
+        _ => "not-run",
+    };
+
+    /// <summary>A passed check.</summary>
+    public static CheckResult Pass(string name, string detail) => new(name, CheckStatus.Pass, detail);
+
+    /// <summary>A check that passed with a warning about the source.</summary>
+    public static CheckResult Warn(string name, string detail) => new(name, CheckStatus.Warn, detail);
+
+    /// <summary>A failed check.</summary>
+    public static CheckResult Fail(string name, string detail) => new(name, CheckStatus.Fail, detail);
+
+    /// <summary>Passes with <paramref name="detail"/>, or fails with the problems joined by "; ".</summary>
+    public static CheckResult FromProblems(string name, IReadOnlyCollection<string> problems, string detail) =>
+        problems.Count > 0 ? Fail(name, string.Join("; ", problems)) : Pass(name, detail);
+
+    /// <summary>The result of a check that could not run because an earlier one failed.</summary>
+    public static CheckResult NotRun(string name, string reason) => new(name, CheckStatus.NotRun, $"not run: {reason}");
+}
+
+/// <summary>One physical table: its rows, and the rows expected of it (null when nothing was expected).</summary>
 public sealed record TableVerdict(string Schema, string Name, long Rows, long? ExpectedRows)
 {
-    /// <summary>"schema.name" unquoted.</summary>
-    public string QualifiedName => $"{Schema}.{Name}";
+    /// <summary>The table's name as a value.</summary>
+    public TableName Table => new(Schema, Name);
+
+    /// <summary>"schema.name", each part quoted where SQL needs it.</summary>
+    public string QualifiedName => Table.ToString();
 }
 
-/// <summary>The verdict on one dump: healthy when every check passed.</summary>
+/// <summary>The verdict on one dump: healthy when no check failed.</summary>
 public sealed record DumpVerdict
 {
     /// <summary>The dump's path.</summary>
@@ -53,11 +97,20 @@ public sealed record DumpVerdict
     /// <summary>Where the expected row counts came from: "manifest", "dump" (the archive's own data), or null when none were compared.</summary>
     public string? ExpectedRowsSource { get; init; }
 
-    /// <summary>True when every check passed.</summary>
+    /// <summary>The tier that produced the verdict ("quick" or "full").</summary>
+    public string Tier { get; init; } = "full";
+
+    /// <summary>Notes on this dump that are not checks (e.g. a ledger that could not be written).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>True when no check failed (warnings allowed).</summary>
     public bool Healthy => Checks.Count > 0 && Checks.All(c => c.Passed);
 
-    /// <summary>The checks that failed.</summary>
+    /// <summary>The checks that failed or could not run.</summary>
     public IEnumerable<CheckResult> Failures => Checks.Where(c => !c.Passed);
+
+    /// <summary>The checks that passed with a warning.</summary>
+    public IEnumerable<CheckResult> WarningChecks => Checks.Where(c => c.Status == CheckStatus.Warn);
 }
 
 /// <summary>The verdicts on every dump verified in one run, with notes on how the run was set up (engine choice, ignored files).</summary>

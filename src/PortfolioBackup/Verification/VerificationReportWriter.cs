@@ -27,7 +27,7 @@ public static class VerificationReportWriter
                 d.Sha256,
                 d.Database,
                 d.ExpectedRowsSource,
-                d.Checks.Select(c => new CheckDocument(c.Name, c.Passed, c.Detail)).ToList(),
+                d.Checks.Select(c => new CheckDocument(c.Name, c.Label, c.Passed, c.Detail)).ToList(),
                 d.Extensions,
                 d.Tables.Select(t => new TableDocument(t.Schema, t.Name, t.Rows, t.ExpectedRows)).ToList())).ToList(),
             report.Notes,
@@ -66,7 +66,7 @@ public static class VerificationReportWriter
         IReadOnlyList<string> Extensions,
         IReadOnlyList<TableDocument> Tables);
 
-    private sealed record CheckDocument(string Name, bool Passed, string Detail);
+    private sealed record CheckDocument(string Name, string Status, bool Passed, string Detail);
 
     private sealed record TableDocument(string Schema, string Name, long Rows, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] long? ExpectedRows);
 }

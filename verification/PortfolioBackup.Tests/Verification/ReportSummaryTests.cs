@@ -18,8 +18,8 @@ public sealed class ReportSummaryTests : IDisposable
         ServerVersion = "15.14",
         DurationSeconds = seconds,
         Checks = healthy
-            ? [new CheckResult("file", true, "ok"), new CheckResult("restore", true, "ok")]
-            : [new CheckResult("file", true, "ok"), new CheckResult("restore", false, "pg_restore exited 1 | ERROR: x"), new CheckResult("rows", false, "not run: restore failed")],
+            ? [CheckResult.Pass("file", "ok"), CheckResult.Pass("restore", "ok")]
+            : [CheckResult.Pass("file", "ok"), CheckResult.Fail("restore", "pg_restore exited 1 | ERROR: x"), CheckResult.NotRun("rows", "restore failed")],
         Tables = healthy ? [new TableVerdict("public", "users", 1200, 1200), new TableVerdict("public", "orders", 34, 34)] : [],
     };
 

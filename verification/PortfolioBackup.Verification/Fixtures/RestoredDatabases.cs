@@ -140,21 +140,12 @@ public sealed class RestoredDatabases : IAsyncLifetime
             text.Append(CultureInfo.InvariantCulture, $"nothing verified: {problem}\n");
         }
 
-        foreach (var dump in report.Dumps)
+        foreach (var line in report.Dumps.SelectMany(dump => VerdictText.Lines(dump, Path.GetFileName(dump.File))))
         {
-            text.Append(CultureInfo.InvariantCulture, $"{Path.GetFileName(dump.File)}: {(dump.Healthy ? "healthy" : "NOT HEALTHY")} ({dump.Engine}{(dump.Image is null ? string.Empty : " " + dump.Image)}, PostgreSQL {dump.ServerVersion}, {dump.DurationSeconds:0.##} s)\n");
-            foreach (var check in dump.Checks)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"  {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}\n");
-            }
-
-            foreach (var table in dump.Tables)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"  rows  {table.QualifiedName}: {table.Rows}{(table.ExpectedRows is { } expected ? $" (expected {expected})" : string.Empty)}\n");
-            }
+            text.Append(line).Append('\n');
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"{report.Dumps.Count(d => d.Healthy)} of {report.Dumps.Count} dump(s) healthy\n");
+        text.Append(VerdictText.Summary(report)).Append('\n');
         return text.ToString();
     }
 

@@ -1,0 +1,199 @@
+using Npgsql;
+using PortfolioBackup.Archive;
+using PortfolioBackup.Backup;
+using PortfolioBackup.Engines;
+
+namespace PortfolioBackup.Verification.Checks;
+
+/// <summary>
+/// Everything the checks of one dump share: the file and its manifest (read once), the native read of the archive (started
+/// once, awaited by whoever needs it), the target and the restored database, and the facts that end up in the verdict.
+/// </summary>
+public sealed class CheckContext : IAsyncDisposable
+{
+    private readonly Lazy<Task<ArchiveScan>> _scan;
+    private readonly Action<string>? _progress;
+
+    private CheckContext(string dumpPath, DumpProbeResult probe, CheckContextOptions options, CancellationToken cancellationToken)
+    {
+        DumpPath = dumpPath;
+        Probe = probe;
+        Options = options;
+        _progress = options.Progress;
+        Timings = options.Timings ?? PhaseTimings.For(new Dictionary<string, string?>());
+        _scan = new Lazy<Task<ArchiveScan>>(() => ArchiveReader.ScanAsync(
+            dumpPath, new ArchiveScanOptions { Parallelism = options.ScanParallelism, ComputeSha256 = true }, cancellationToken));
+    }
+
+    /// <summary>The dump's path.</summary>
+    public string DumpPath { get; }
+
+    /// <summary>What the file is, from its first bytes.</summary>
+    public DumpProbeResult Probe { get; }
+
+    /// <summary>How the checks were asked to run (expectations, ledger, target).</summary>
+    public CheckContextOptions Options { get; }
+
+    /// <summary>What a healthy database holds.</summary>
+    public VerificationExpectations Expectations => Options.Expectations;
+
+    /// <summary>The manifest beside the dump, when there is one and it reads.</summary>
+    public BackupManifest? Manifest { get; private init; }
+
+    /// <summary>Why the manifest beside the dump could not be read, or null.</summary>
+    public string? ManifestProblem { get; private init; }
+
+    /// <summary>The PostgreSQL the dump goes to, or null in the quick tier.</summary>
+    public ICheckTarget? Target => Options.Target;
+
+    /// <summary>The throwaway server the full tier restores into, or null.</summary>
+    public IRestoreServer? Server => Options.Server;
+
+    /// <summary>The database the <c>restore</c> check created on the throwaway server (dropped by whoever owns the server).</summary>
+    public string? CreatedDatabase { get; internal set; }
+
+    /// <summary>The database the dump was restored into, set by the <c>restore</c> check.</summary>
+    public RestoredDatabase? Restored { get; internal set; }
+
+    /// <summary>Every physical table found (in the dump or after restore) with its rows and expected rows.</summary>
+    public IReadOnlyList<TableVerdict> Tables { get; internal set; } = [];
+
+    /// <summary>Extensions installed after restore, "name version".</summary>
+    public IReadOnlyList<string> Extensions { get; internal set; } = [];
+
+    /// <summary>"manifest" or "dump": where the expected row counts came from, once a check compared them.</summary>
+    public string? ExpectedRowsSource { get; internal set; }
+
+    internal PhaseTimings Timings { get; }
+
+    /// <summary>The database the dump was taken from (manifest, else archive header).</summary>
+    public string? Database => Manifest?.Database ?? Probe.Header?.DatabaseName;
+
+    /// <summary>Reads the file's first bytes and its manifest; nothing else is read until a check asks.</summary>
+    public static async Task<CheckContext> CreateAsync(string dumpPath, CheckContextOptions options, CancellationToken cancellationToken)
+    {
+        var probe = await DumpProbe.ProbeAsync(dumpPath, cancellationToken);
+        BackupManifest? manifest = null;
+        string? problem = null;
+        try
+        {
+            manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
+        }
+        catch (InvalidManifestException ex)
+        {
+            problem = ex.Message;
+        }
+
+        return new CheckContext(dumpPath, probe, options, cancellationToken) { Manifest = manifest, ManifestProblem = problem };
+    }
+
+    /// <summary>The native read of the whole archive (header, TOC, every data block, SHA-256), started on first use and shared.</summary>
+    public Task<ArchiveScan> ArchiveAsync() => _scan.Value;
+
+    /// <summary>The archive read, when it has finished (null before and when it was never started).</summary>
+    public ArchiveScan? FinishedArchive => _scan is { IsValueCreated: true, Value.IsCompletedSuccessfully: true } ? _scan.Value.Result : null;
+
+    /// <summary>The manifest's exact counts by table (first entry wins when a table is listed twice), or null without counts.</summary>
+    public IReadOnlyDictionary<TableName, long>? ManifestRows =>
+        Manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).ToDictionary(g => g.Key, g => g.First().Rows);
+
+    /// <summary>Tables the manifest lists more than once (a damaged or hand-edited manifest).</summary>
+    public IReadOnlyList<TableName> ManifestDuplicates =>
+        Manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).Where(g => g.Count() > 1).Select(g => g.Key).ToList() ?? [];
+
+    /// <summary>Exact rows per table counted from the dump's own data (tables whose data cannot be counted exactly are left out).</summary>
+    public static IReadOnlyDictionary<TableName, long> DumpRows(ArchiveScan scan) =>
+        scan.Tables.Where(t => t.Rows is not null).GroupBy(t => new TableName(t.Schema, t.Name)).ToDictionary(g => g.Key, g => g.Sum(t => t.Rows!.Value));
+
+    /// <summary>Extensions the dump creates (its TOC's EXTENSION entries), once the archive was read.</summary>
+    public IReadOnlyList<string> DumpExtensions =>
+        FinishedArchive?.Entries.Where(e => e.Desc == "EXTENSION").Select(e => e.Tag).Distinct(StringComparer.Ordinal).ToList() ?? [];
+
+    /// <summary>Why a check with these needs cannot run after <paramref name="earlier"/>, or null when it can.</summary>
+    internal string? Missing(CheckNeeds needs, IReadOnlyList<CheckResult> earlier)
+    {
+        if (needs.HasFlag(CheckNeeds.Archive) && !Probe.IsCustomArchive)
+        {
+            return "the file is not a readable custom-format dump";
+        }
+
+        if (needs.HasFlag(CheckNeeds.CompleteArchive) && FinishedArchive is not { IsComplete: true })
+        {
+            return "the archive could not be read whole";
+        }
+
+        if (needs.HasFlag(CheckNeeds.Target))
+        {
+            if (earlier.FirstOrDefault(c => !c.Passed) is { } failed)
+            {
+                return $"the {failed.Name} check failed";
+            }
+
+            if (Target is null)
+            {
+                return "no PostgreSQL to check against";
+            }
+        }
+
+        if (needs.HasFlag(CheckNeeds.RestoredDatabase) && Restored is null)
+        {
+            return "the dump was not restored";
+        }
+
+        return null;
+    }
+
+    internal void Progress(string check) => _progress?.Invoke(check);
+
+    /// <summary>Closes the restored database's connection (the database itself belongs to whoever created it).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Restored is not null)
+        {
+            await Restored.Connection.DisposeAsync();
+        }
+
+        if (_scan.IsValueCreated)
+        {
+            // A scan still running when the checks stopped early must not outlive the context.
+            try
+            {
+                await _scan.Value;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // Already reported by the check that needed it, or cancelled with the run.
+            }
+        }
+    }
+}
+
+/// <summary>How the checks of one dump run: what a healthy database holds and what they may use.</summary>
+public sealed record CheckContextOptions
+{
+    /// <summary>What a healthy database holds.</summary>
+    public VerificationExpectations Expectations { get; init; } = VerificationExpectations.Default;
+
+    /// <summary>The folder holding the verification ledger, or null (row-drop then has nothing to compare with).</summary>
+    public string? LedgerDirectory { get; init; }
+
+    /// <summary>The PostgreSQL the dump goes to, or null (the quick tier).</summary>
+    public ICheckTarget? Target { get; init; }
+
+    /// <summary>The throwaway server of the full tier, or null.</summary>
+    public IRestoreServer? Server { get; init; }
+
+    /// <summary>Parallel <c>pg_restore</c> jobs in the full tier.</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Data blocks decompressed at once by the native read.</summary>
+    public int ScanParallelism { get; init; } = Math.Max(1, System.Environment.ProcessorCount);
+
+    /// <summary>Called with each check's name as it starts.</summary>
+    public Action<string>? Progress { get; init; }
+
+    internal PhaseTimings? Timings { get; init; }
+}
+
+/// <summary>A database a dump was restored into, with one open connection the database checks share.</summary>
+public sealed record RestoredDatabase(string Name, NpgsqlConnection Connection, double RestoreSeconds);

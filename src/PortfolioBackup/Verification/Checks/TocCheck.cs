@@ -1,0 +1,21 @@
+namespace PortfolioBackup.Verification.Checks;
+
+/// <summary><c>toc</c>: the table of contents reads natively, every entry whole.</summary>
+internal sealed class TocCheck : IVerificationCheck
+{
+    public string Name => "toc";
+
+    public CheckNeeds Needs => CheckNeeds.Archive;
+
+    public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
+    {
+        var scan = await context.ArchiveAsync();
+        if (scan.Toc is not { } toc)
+        {
+            return CheckResult.Fail(Name, scan.Detail);
+        }
+
+        var withData = toc.TableData.Count();
+        return CheckResult.Pass(Name, $"{toc.Entries.Count} entries read natively ({withData} table{CheckText.Plural(withData)} with data)");
+    }
+}
