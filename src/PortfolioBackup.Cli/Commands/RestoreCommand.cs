@@ -116,7 +116,7 @@ internal static class RestoreCommand
         output.WriteLine($"Restore {plan.DumpPath}");
         foreach (var check in plan.Checks)
         {
-            output.WriteLine($"  check {VerdictText.Line(check).TrimStart()}");
+            output.WriteLine($"  check {check.Name}: {VerdictText.Word(check)} ({check.Detail})");
         }
 
         if (!plan.DumpHealthy)

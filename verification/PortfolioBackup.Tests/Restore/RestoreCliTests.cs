@@ -120,7 +120,7 @@ public sealed class RestoreCliTests(PostgresServerFixture fixture)
 
         // Assert
         run.ExitCode.Should().Be(1, run.AllOutput);
-        run.Error.Should().Contain("format: not a PostgreSQL dump");
+        run.Error.Should().Contain("file: not a PostgreSQL dump");
         (await FingerprintAsync(database)).Should().Be(before);
     }
 
@@ -262,7 +262,7 @@ public sealed class RestoreCliTests(PostgresServerFixture fixture)
 
         // Assert
         run.ExitCode.Should().Be(0, run.AllOutput);
-        run.Output.Should().Contain("check full: ").And.NotContain("FAILED");
+        run.Output.Should().Contain("check full: restore: pass").And.NotContain(": FAIL").And.NotContain(": skip");
         (await RestoreTestData.CountsAsync(fixture, database)).Should().Equal(PostgresServerFixture.SeedRowCounts);
     }
 

@@ -95,11 +95,11 @@ public sealed class QuickTierTests(PostgresServerFixture fixture) : IDisposable
         report.Tier.Should().Be("quick");
         var verdict = report.Dumps.Single();
         verdict.Healthy.Should().BeTrue(string.Join("; ", verdict.Failures));
-        verdict.Checks.Select(c => c.Name).Should().Equal("file", "toc", "data", "row-counts");
+        verdict.Checks.Select(c => c.Name).Should().Equal("file", "toc", "data", "dump-rows", "dump-tables");
         verdict.Engine.Should().Be("none");
         verdict.ExpectedRowsSource.Should().Be("manifest");
         verdict.Tables.Should().OnlyContain(t => t.ExpectedRows == t.Rows);
-        verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows).Should().BeEquivalentTo(PostgresServerFixture.SeedRowCounts);
+        verdict.Tables.ToDictionary(t => $"{t.Schema}.{t.Name}", t => t.Rows).Should().BeEquivalentTo(PostgresServerFixture.SeedRowCounts);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class QuickTierTests(PostgresServerFixture fixture) : IDisposable
         var verdict = (await QuickVerifier.VerifyAsync([dump], new QuickVerificationOptions())).Dumps.Single();
 
         verdict.Healthy.Should().BeFalse();
-        verdict.Failures.Single().Name.Should().Be("row-counts");
+        verdict.Failures.Single().Name.Should().Be("dump-rows");
         verdict.Failures.Single().Detail.Should().Contain("public.users: expected 26 rows, the dump holds 25");
     }
 
