@@ -9,10 +9,14 @@ namespace PortfolioBackup.Tests.Verification;
 /// <summary>Real dumps of the fixture's databases made with real pg_dump, and manifests with the source's exact counts.</summary>
 internal static class TestDumps
 {
-    public static async Task<string> DumpAsync(PostgresServerFixture fixture, string database, string path, string format = "c")
+    public static Task<string> DumpAsync(PostgresServerFixture fixture, string database, string path, string format = "c") =>
+        DumpWithOptionsAsync(fixture, database, path, [$"--format={format}"]);
+
+    /// <summary>Dumps with the pg_dump options an operator chose (e.g. <c>-Fc -n public</c>).</summary>
+    public static async Task<string> DumpWithOptionsAsync(PostgresServerFixture fixture, string database, string path, IReadOnlyList<string> options)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var invocation = new ToolInvocation(fixture.Server.Binaries.PathOf("pg_dump"), [$"--format={format}", "--file", path, database])
+        var invocation = new ToolInvocation(fixture.Server.Binaries.PathOf("pg_dump"), [.. options, "--file", path, database])
         {
             Environment = fixture.Server.ClientEnvironment(database),
             Secrets = [fixture.Password],
