@@ -27,8 +27,16 @@ public sealed class DumpVerifier : IAsyncDisposable
     public IReadOnlyList<string> Notes => [_started.Decision, .. _started.Notes];
 
     /// <summary>Chooses the engine and starts the one server every later verification reuses.</summary>
-    public static async Task<DumpVerifier> CreateAsync(VerificationOptions options, CancellationToken cancellationToken = default)
+    public static Task<DumpVerifier> CreateAsync(VerificationOptions options, CancellationToken cancellationToken = default) =>
+        CreateAsync(options, [], cancellationToken);
+
+    /// <summary>
+    /// Starts the one server for these dumps: the one place that decides, for the CLI and the xunit suite alike, which
+    /// folders a container mounts and whether the data folder fits on tmpfs (the largest dump decides).
+    /// </summary>
+    public static async Task<DumpVerifier> CreateAsync(VerificationOptions options, IReadOnlyList<string> dumps, CancellationToken cancellationToken = default)
     {
+        options = ForDumps(options, dumps);
         var started = await RestoreServerFactory.StartAsync(options.Server, options.Environment, cancellationToken);
         return new DumpVerifier(started, options);
     }
@@ -45,22 +53,8 @@ public sealed class DumpVerifier : IAsyncDisposable
             return new VerificationReport([], ["no dumps to verify"]);
         }
 
-        if (options.Server.MountDirectories.Count == 0)
-        {
-            // The container engine's tools read dumps in place, so their folders must be mounted.
-            var folders = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList();
-            options = options with { Server = options.Server with { MountDirectories = folders } };
-        }
-
-        if (!options.Server.DataOnRam)
-        {
-            // Dumps are restored one after another and dropped, so the largest one decides.
-            var largest = dumps.Select(d => new FileInfo(d)).Where(f => f.Exists).Select(f => f.Length).DefaultIfEmpty(0).Max();
-            options = options with { Server = options.Server with { DataOnRam = DataPlacement.ShouldUseRam(DataPlacement.EstimateRestoredBytes(largest, compressed: true)) } };
-        }
-
         var timings = PhaseTimings.For(options.Environment);
-        var verifier = await timings.TimeAsync("server start", () => CreateAsync(options, cancellationToken));
+        var verifier = await timings.TimeAsync("server start", () => CreateAsync(options, dumps, cancellationToken));
         var verdicts = new List<DumpVerdict>();
         try
         {
@@ -143,6 +137,30 @@ public sealed class DumpVerifier : IAsyncDisposable
 
         timings.Print();
         return verdict;
+    }
+
+    private static VerificationOptions ForDumps(VerificationOptions options, IReadOnlyList<string> dumps)
+    {
+        if (dumps.Count == 0)
+        {
+            return options;
+        }
+
+        if (options.Server.MountDirectories.Count == 0)
+        {
+            // The container engine's tools read dumps in place, so their folders must be mounted.
+            var folders = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList();
+            options = options with { Server = options.Server with { MountDirectories = folders } };
+        }
+
+        if (!options.Server.DataOnRam)
+        {
+            // Dumps are restored one after another and dropped, so the largest one decides.
+            var largest = dumps.Select(d => new FileInfo(d)).Where(f => f.Exists).Select(f => f.Length).DefaultIfEmpty(0).Max();
+            options = options with { Server = options.Server with { DataOnRam = DataPlacement.ShouldUseRam(DataPlacement.EstimateRestoredBytes(largest, compressed: true)) } };
+        }
+
+        return options;
     }
 
     /// <summary>Drops a database kept by <see cref="VerificationOptions.KeepRestoredDatabases"/> (the server's disposal removes it too).</summary>

@@ -21,6 +21,30 @@ public sealed class VerificationExpectationsTests : IDisposable
         expectations.MaxRowDropShare.Should().Be(0.5);
         expectations.ServiceName.Should().Be("db");
         expectations.RestoreBudgetSeconds.Should().BeNull();
+        expectations.SmokeQueries.Should().BeEmpty("a smoke query assumes columns nobody told us the app has");
+    }
+
+    [Fact]
+    public async Task The_documented_example_config_reads_and_carries_the_image_ownership_query()
+    {
+        var path = Path.Combine(OperatorScripts.RepositoryRoot, "verification", "examples", "portfolio-verify.json");
+
+        var expectations = await VerificationExpectations.LoadAsync(path, new Dictionary<string, string?>());
+
+        expectations.SmokeQueries.Should().ContainSingle().Which.Name.Should().Be("images-belong-to-users");
+        expectations.RequiredTableNames.Should().Equal(new TableName("public", "users"), new TableName("public", "images"), new TableName("public", "migrations"));
+    }
+
+    [Fact]
+    public async Task Quoted_table_names_with_dots_are_accepted_and_read_exactly()
+    {
+        var path = _dir.Combine("dotted.json");
+        await File.WriteAllTextAsync(path, """{ "requiredTables": ["\"a.b\".c"], "minimumRows": { "a.\"b.c\"": 2 } }""");
+
+        var expectations = await VerificationExpectations.LoadAsync(path, new Dictionary<string, string?>());
+
+        expectations.RequiredTableNames.Should().Equal(new TableName("a.b", "c"));
+        expectations.MinimumTableRows.Should().Equal(new Dictionary<TableName, long> { [new TableName("a", "b.c")] = 2 });
     }
 
     [Fact]
@@ -41,6 +65,7 @@ public sealed class VerificationExpectationsTests : IDisposable
     [InlineData("{ not json", "is not valid")]
     [InlineData("""{ "maxRowDropShare": 2 }""", "maxRowDropShare must be between 0 and 1")]
     [InlineData("""{ "minimumRows": { "users": 1 } }""", "minimumRows must map")]
+    [InlineData("""{ "requiredTables": ["a.b.c"] }""", "requiredTables must be a list")]
     [InlineData("""{ "smokeQueries": [{ "name": "x" }] }""", "smokeQueries must be a list")]
     [InlineData("""{ "restoreBudgetSeconds": 0 }""", "restoreBudgetSeconds must be more than 0")]
     [InlineData("""{ "requiredTabels": [] }""", "requiredTabels")]

@@ -49,7 +49,7 @@ public sealed class RestoredDatabases : IAsyncLifetime
             options = options with { DumpTimeout = TimeSpan.FromMinutes(10) };
         }
 
-        _verifier = await DumpVerifier.CreateAsync(options, timeout.Token);
+        _verifier = await DumpVerifier.CreateAsync(options, [.. Selection.FileNames.Select(name => Path.Combine(Selection.Directory!, name))], timeout.Token);
     }
 
     /// <summary>The verdict on one dump: restored and checked on first use, then reused by every test.</summary>
