@@ -30,6 +30,36 @@ public sealed class RealDumpShapesTests(PostgresServerFixture fixture) : IDispos
         verdict.Tables.Should().Contain(t => t.Schema == "public" && t.Name == "users" && t.Rows == 2);
     }
 
+    [Theory]
+    [InlineData("--inserts")]
+    [InlineData("--column-inserts")]
+    [InlineData("--rows-per-insert=7")]
+    [InlineData("--compress=0")]
+    [InlineData("--compress=9")]
+    [InlineData("--quote-all-identifiers")]
+    [InlineData("--load-via-partition-root")]
+    [InlineData("--no-comments")]
+    [InlineData("--no-tablespaces")]
+    [InlineData("--disable-dollar-quoting")]
+    [InlineData("--serializable-deferrable")]
+    [InlineData("--blobs")]
+    [InlineData("--no-owner")]
+    [InlineData("--no-privileges")]
+    public async Task A_custom_format_dump_made_with_an_operators_pg_dump_option_is_healthy(string option)
+    {
+        // Arrange: the seed's partitions, inheritance, unicode names and extensions, plus a large object.
+        var database = await fixture.CreateDatabaseAsync();
+        await fixture.ExecuteAsync(database, "SELECT lo_from_bytea(0, '\\x00ff0a0d'::bytea)");
+        var dump = await TestDumps.DumpWithOptionsAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)), ["-Fc", option]);
+
+        // Act
+        var verdict = await VerifyOneAsync(dump, VerificationExpectations.Default);
+
+        // Assert
+        verdict.Healthy.Should().BeTrue(string.Join("; ", verdict.Failures.Select(f => $"{f.Name}: {f.Detail}")));
+        verdict.Tables.Should().Contain(t => t.Schema == "public" && t.Name == "images" && t.Rows == 137);
+    }
+
     [Fact]
     public async Task An_app_whose_images_have_no_user_id_column_is_healthy_under_the_built_in_expectations()
     {
