@@ -18,7 +18,7 @@ public sealed class BackupQuickVerifyTests(PostgresServerFixture fixture)
 
         // Assert
         run.ExitCode.Should().Be(0, run.AllOutput);
-        run.Output.Should().MatchRegex(@"verify:\s+pass\s+row-counts")
+        run.Output.Should().MatchRegex(@"verify:\s+pass\s+dump-rows")
             .And.Contain("verify:   pass  file")
             .And.NotContain("FAIL");
     }

@@ -35,7 +35,7 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
             .And.Contain($"Passed Newest_dump_has_the_recorded_schema(dump: {dump})");
         foreach (var (table, rows) in PostgresServerFixture.SeedRowCounts)
         {
-            result.StandardOutput.Should().Contain($"  rows  {table}: {rows} (expected {rows})");
+            result.StandardOutput.Should().Contain($"  rows  {PortfolioBackup.Verification.TableName.Parse(table)}: {rows} (expected {rows})");
         }
 
         (result.StandardOutput + result.StandardError).Should().NotContain(fixture.Password);
