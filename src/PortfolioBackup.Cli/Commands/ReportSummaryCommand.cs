@@ -1,18 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using PortfolioBackup.Backup;
-using PortfolioBackup.Configuration;
 using PortfolioBackup.Retention;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
 
 /// <summary><c>portfolio-backup report-summary</c>: a verification JSON report as a Markdown table (for $GITHUB_STEP_SUMMARY).</summary>
 internal static class ReportSummaryCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public static Command Create(CliContext context)
     {
         var report = new Option<string>("--report") { Description = "The JSON report written by 'verify --report FILE'.", Required = true, HelpName = "FILE" };
@@ -27,7 +24,7 @@ internal static class ReportSummaryCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var path = parseResult.GetValue(report)!;
-            var document = await ReadAsync(path, cancellationToken);
+            var document = await VerificationReportDocument.ReadAsync(path, cancellationToken);
             var directory = parseResult.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
             await context.Out.WriteAsync(Render(document, directory, DateTimeOffset.UtcNow));
             return ExitCodes.Ok;
@@ -35,7 +32,7 @@ internal static class ReportSummaryCommand
         return command;
     }
 
-    internal static string Render(ReportDocument report, string? backupDirectory, DateTimeOffset now)
+    internal static string Render(VerificationReportDocument report, string? backupDirectory, DateTimeOffset now)
     {
         var text = new StringBuilder();
         var dumps = report.Dumps ?? [];
@@ -61,6 +58,8 @@ internal static class ReportSummaryCommand
                 var verdict = dump.Healthy ? "✅ healthy" : "❌ **NOT healthy**";
                 var rows = tables.Sum(t => t.Rows).ToString("N0", CultureInfo.InvariantCulture);
                 var failure = (dump.Checks ?? []).FirstOrDefault(c => !c.Passed) is { } f ? $"{f.Name}: {f.Detail}" : "";
+                var warnings = (dump.Checks ?? []).Count(c => c.Status == "warn");
+                verdict += warnings > 0 ? $" ⚠️ {warnings} warning{(warnings == 1 ? string.Empty : "s")}" : string.Empty;
                 text.Append(CultureInfo.InvariantCulture, $"| `{Cell(name)}` | {age} | {size} | {verdict} | {tables.Count} | {rows} | {dump.DurationSeconds:0.#} s | {Cell(failure)} |\n");
             }
         }
@@ -77,27 +76,6 @@ internal static class ReportSummaryCommand
         return text.ToString();
     }
 
-    private static async Task<ReportDocument> ReadAsync(string path, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            throw new ConfigurationException([$"--report {path} does not exist"], "Write one with: portfolio-backup verify --report report.json");
-        }
-
-        try
-        {
-            await using var stream = File.OpenRead(path);
-            var document = await JsonSerializer.DeserializeAsync<ReportDocument>(stream, JsonOptions, cancellationToken);
-            return document is { Dumps: not null }
-                ? document
-                : throw new ConfigurationException([$"--report {path} has no \"dumps\" array; is it a report from 'portfolio-backup verify --report'?"]);
-        }
-        catch (JsonException ex)
-        {
-            throw new ConfigurationException([$"--report {path} is not valid JSON ({ex.Message}); is it a report from 'portfolio-backup verify --report'?"]);
-        }
-    }
-
     private static long? SizeOf(string file, string? backupDirectory)
     {
         var candidates = new List<string> { file };
@@ -111,13 +89,4 @@ internal static class ReportSummaryCommand
 
     // A pipe or a line break inside a cell would break the Markdown table.
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
-
-    // Lists are nullable because a hand-edited or older report may leave them out.
-    internal sealed record ReportDocument(IReadOnlyList<DumpDocument>? Dumps, IReadOnlyList<string>? Notes);
-
-    internal sealed record DumpDocument(string File, bool Healthy, double DurationSeconds, IReadOnlyList<CheckDocument>? Checks, IReadOnlyList<TableDocument>? Tables);
-
-    internal sealed record CheckDocument(string Name, bool Passed, string Detail);
-
-    internal sealed record TableDocument(string Schema, string Name, long Rows);
 }

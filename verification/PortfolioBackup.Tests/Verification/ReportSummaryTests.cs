@@ -51,6 +51,24 @@ public sealed class ReportSummaryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_healthy_dump_with_a_warning_says_so_in_the_summary_and_the_json_carries_each_checks_status()
+    {
+        var name = BackupFileName.For(DateTimeOffset.UtcNow.AddHours(-1));
+        var verdict = Verdict(_dir.Combine(name), healthy: true, 1) with
+        {
+            Checks = [CheckResult.Pass("file", "ok"), CheckResult.Warn("sequences", "public.users.id: behind its column in the source too")],
+        };
+        var report = await WriteReportAsync(verdict);
+
+        var run = await CliRunner.RunAsync(new Dictionary<string, string?>(), "report-summary", "--report", report);
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().Contain("✅ healthy ⚠️ 1 warning |");
+        var json = await File.ReadAllTextAsync(report);
+        json.Should().Contain("\"status\": \"warn\"").And.Contain("\"status\": \"pass\"");
+    }
+
+    [Fact]
     public async Task All_healthy_gets_a_green_heading()
     {
         var report = await WriteReportAsync(Verdict(_dir.Combine(BackupFileName.For(DateTimeOffset.UtcNow)), healthy: true, 1));
