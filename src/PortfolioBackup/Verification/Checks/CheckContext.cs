@@ -160,9 +160,9 @@ public sealed class CheckContext : IAsyncDisposable
             {
                 await _scan.Value;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            catch (Exception)
             {
-                // Already reported by the check that needed it, or cancelled with the run.
+                // Whatever the scan threw reached the check that awaited it; a scan nobody awaited was cancelled with the run.
             }
         }
     }
