@@ -230,7 +230,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         var pristine = Path.Combine(cache, $"pristine-{binaries.MajorVersion}-{key}");
         if (!File.Exists(Path.Combine(pristine, "PG_VERSION")))
         {
-            Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(cache);
             var building = Path.Combine(cache, $".building-{Guid.NewGuid():N}"[..20]);
             Directory.CreateDirectory(building, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             try

@@ -55,6 +55,42 @@ public sealed class ManifestSequenceTests(PostgresServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_nextval_between_the_manifest_read_and_pg_dump_leaves_the_dump_ahead_of_the_manifest_never_behind()
+    {
+        // Arrange: sequences are not transactional, so a nextval after our read and before pg_dump's own read is in the
+        // dump but not in the manifest. A check must therefore accept a restored sequence at or past the manifest's value.
+        var database = await fixture.CreateDatabaseAsync();
+        await fixture.ExecuteAsync(database, SourceSql);
+        using var temp = new TempDirectory();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var options = new BackupOptions
+        {
+            Settings = BackupTestSupport.Settings(fixture, database, temp.Path),
+            Progress = message =>
+            {
+                if (message.StartsWith("dumping", StringComparison.Ordinal))
+                {
+                    using var connection = fixture.Server.OpenConnectionAsync(database).GetAwaiter().GetResult();
+                    using var command = new NpgsqlCommand("SELECT nextval('public.behind_id_seq')", connection);
+                    command.ExecuteScalar();
+                }
+            },
+        };
+
+        // Act
+        var result = await BackupRunner.RunAsync(options, timeout.Token);
+        var target = await fixture.CreateDatabaseAsync(seeded: false);
+        var restore = await BackupTestSupport.PgRestoreAsync(fixture, "--exit-on-error", "--dbname", target, result.DumpPath);
+
+        // Assert
+        restore.Succeeded.Should().BeTrue(restore.StandardError);
+        var recorded = result.Manifest.Sequences!.Single(s => s.Name == "behind_id_seq");
+        recorded.LastValue.Should().Be(3);
+        var (lastValue, isCalled) = await ReadSequenceAsync(target, recorded, timeout.Token);
+        (lastValue, isCalled).Should().Be((4L, true), "pg_dump read the sequence after the concurrent nextval");
+    }
+
+    [Fact]
     public async Task Manifest_records_the_seeded_sequences_and_round_trips_them_through_json()
     {
         // Arrange
