@@ -23,14 +23,23 @@ public sealed partial class QuickstartTests
         await CloneAsync(clone);
         var quickstartFoldersBefore = await QuickstartFoldersOwnedByAsync(0);
 
+        var clusterFoldersBefore = Directory.GetDirectories("/tmp", "portfolio-quickstart-pg.*");
         try
         {
-            // Act
-            var result = await RunInLoginShellAsync("root", clone, "scripts/quickstart.sh");
+            // Act: while the script runs, another local account tries to reach the throwaway database (it trusts local connections).
+            var running = RunInLoginShellAsync("root", clone, "scripts/quickstart.sh");
+            var outsider = await TryTheClusterAsAnOutsiderAsync(running, clusterFoldersBefore);
+            var result = await running;
 
             // Assert
             var run = await AssertQuickstartSucceededAsync(result, expectedOwnerUid: 0);
             RunningProcessesMentioning(run.ClusterFolder).Should().BeEmpty("the throwaway database is stopped");
+            outsider.Should().NotBeNull("the cluster's socket was seen while the script ran");
+            outsider!.Folder.Should().Be(run.ClusterFolder);
+            outsider.Mode.Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            outsider.OwnerUid.Should().Be(await UidOfAsync("postgres"), "the postgres account owns the folder it runs the cluster in");
+            outsider.Psql.ExitCode.Should().NotBe(0, "another local user must not reach the throwaway database");
+            outsider.Psql.StandardError.Should().Contain("Permission denied");
         }
         finally
         {
@@ -102,6 +111,37 @@ public sealed partial class QuickstartTests
         cluster.Success.Should().BeTrue("the script prints where the throwaway database runs: " + output);
         Directory.Exists(cluster.Groups["folder"].Value).Should().BeFalse("the throwaway database and its data are removed");
         return new QuickstartRun(work, cluster.Groups["folder"].Value);
+    }
+
+    /// <summary>Polls for the script's cluster folder; once its socket exists, `nobody` tries psql on it. Null when the run ended first.</summary>
+    private static async Task<OutsiderAttempt?> TryTheClusterAsAnOutsiderAsync(Task running, string[] clusterFoldersBefore)
+    {
+        while (!running.IsCompleted)
+        {
+            var folder = Directory.GetDirectories("/tmp", "portfolio-quickstart-pg.*").Except(clusterFoldersBefore).FirstOrDefault();
+            if (folder is not null && File.Exists(Path.Combine(folder, "socket", ".s.PGSQL.5432.lock")))
+            {
+                var mode = File.GetUnixFileMode(folder);
+                var owner = await OwnerUidAsync(folder);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                var psql = await ToolRunner.RunAsync(
+                    new ToolInvocation("setpriv", ["--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--",
+                        "/usr/lib/postgresql/15/bin/psql", "-X", "-h", Path.Combine(folder, "socket"), "-U", "postgres", "-d", "postgres", "-c", "SELECT 1"]),
+                    timeout.Token);
+                return new OutsiderAttempt(folder, mode, owner, psql);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        return null;
+    }
+
+    private static async Task<int> UidOfAsync(string account)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var id = await ToolRunner.RunCheckedAsync(new ToolInvocation("id", ["-u", account]), timeout.Token);
+        return int.Parse(id.StandardOutput.Trim(), CultureInfo.InvariantCulture);
     }
 
     private static async Task CloneAsync(string destination) =>
@@ -196,6 +236,8 @@ public sealed partial class QuickstartTests
 
     private sealed record QuickstartRun(string WorkFolder, string ClusterFolder);
 
+    private sealed record OutsiderAttempt(string Folder, UnixFileMode Mode, int OwnerUid, ToolResult Psql);
+
     /// <summary>A login account made for one test (useradd, home inside the test's folder), removed with what it left in /var/tmp.</summary>
     private sealed class TemporaryUser : IAsyncDisposable
     {
@@ -216,9 +258,7 @@ public sealed partial class QuickstartTests
         {
             var name = "pbqs" + Guid.NewGuid().ToString("N")[..8];
             await RunCheckedAsync("useradd", ["--create-home", "--home-dir", home, "--shell", "/bin/bash", "--user-group", name]);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var id = await ToolRunner.RunCheckedAsync(new ToolInvocation("id", ["-u", name]), timeout.Token);
-            return new TemporaryUser(name, int.Parse(id.StandardOutput.Trim(), CultureInfo.InvariantCulture), home);
+            return new TemporaryUser(name, await UidOfAsync(name), home);
         }
 
         public async ValueTask DisposeAsync()
