@@ -7,17 +7,54 @@
 #   5. stops and deletes the throwaway database (the backup folder is kept and printed).
 # Pointing BACKUP_DIR at real dumps is then the only change: BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/test_restore.sh
 #
-# Environment: QUICKSTART_DIR (default: a new folder under /tmp), QUICKSTART_USERS (2000), QUICKSTART_IMAGES (20000).
+# Run as root (setup.sh installs PostgreSQL), or as any user once PostgreSQL 15 is installed. Leaves behind only the
+# printed folder with the backup and the report (and nothing at all when it fails before a backup was written).
+# Environment: QUICKSTART_DIR (default: a new 0700 folder under /tmp), QUICKSTART_USERS (2000), QUICKSTART_IMAGES (20000).
 set -euo pipefail
 
 script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 repo_root="$(cd -- "${script_dir}/.." && pwd -P)"
-work="${QUICKSTART_DIR:-$(mktemp -d /tmp/portfolio-quickstart.XXXXXX)}"
 users="${QUICKSTART_USERS:-2000}"
 images="${QUICKSTART_IMAGES:-20000}"
 pg_bin=/usr/lib/postgresql/15/bin
 
 say() { printf '\n== %s\n' "$*"; }
+
+# Two folders, both 0700: ${work} (the backups and the report, owned by whoever runs this, kept) and ${pg} (the
+# throwaway cluster, owned by the account that runs postgres, deleted). The cluster trusts every local connection, so
+# its socket must stay behind a folder only that account (and root) can enter; the postgres account gets a folder of
+# its own in /tmp instead of a way into ${work}.
+made_work=0
+if [[ -n "${QUICKSTART_DIR:-}" ]]; then
+	work="${QUICKSTART_DIR}"
+	mkdir -p "${work}"
+else
+	work="$(mktemp -d /tmp/portfolio-quickstart.XXXXXX)"
+	made_work=1
+fi
+pg=""
+run_pg() {
+	# initdb and postgres refuse to run as root: hand them to the postgres account.
+	if [[ "$(id -u)" == 0 ]]; then setpriv --reuid postgres --regid postgres --init-groups -- "$@"; else "$@"; fi
+}
+cleanup() {
+	local status=$?
+	if [[ -n "${pg}" ]]; then
+		[[ ! -d "${pg}/data" ]] || run_pg "${pg_bin}/pg_ctl" -D "${pg}/data" -m immediate -w stop >/dev/null 2>&1 || true
+		rm -rf "${pg}"
+	fi
+	if [[ "${status}" != 0 ]]; then
+		if [[ "${made_work}" == 1 ]] && ! compgen -G "${work}/backups/backup_*.dump" >/dev/null; then
+			rm -rf "${work}"
+		else
+			echo "quickstart failed (exit ${status}); what it wrote is kept in ${work}" >&2
+		fi
+	fi
+}
+trap cleanup EXIT
+# A signal becomes an ordinary exit, so cleanup runs once and sees a failure status.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 say "1/4 installing what is needed (PostgreSQL 15 client and server binaries; Docker skipped)"
 if [[ "$(id -u)" == 0 ]]; then
@@ -29,23 +66,15 @@ else
 	}
 fi
 
-say "2/4 starting a throwaway portfolio database in ${work}/pg (unix socket only)"
-mkdir -p "${work}/pg/socket"
-run_pg() {
-	# initdb and postgres refuse to run as root: hand them to the postgres account.
-	if [[ "$(id -u)" == 0 ]]; then setpriv --reuid postgres --regid postgres --init-groups -- "$@"; else "$@"; fi
-}
-[[ "$(id -u)" != 0 ]] || chown -R postgres: "${work}/pg"
-cleanup() {
-	run_pg "${pg_bin}/pg_ctl" -D "${work}/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
-	rm -rf "${work}/pg"
-}
-trap cleanup EXIT
-(cd "${work}/pg" && run_pg "${pg_bin}/initdb" -D "${work}/pg/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync >/dev/null)
-(cd "${work}/pg" && run_pg "${pg_bin}/pg_ctl" -D "${work}/pg/data" -l "${work}/pg/server.log" -w \
-	-o "-c listen_addresses='' -c unix_socket_directories=${work}/pg/socket -c fsync=off" start >/dev/null)
+pg="$(mktemp -d /tmp/portfolio-quickstart-pg.XXXXXX)"
+[[ "$(id -u)" != 0 ]] || chown postgres: "${pg}"
+say "2/4 starting a throwaway portfolio database in ${pg} (unix socket only)"
+run_pg mkdir -m 0700 "${pg}/socket"
+(cd "${pg}" && run_pg "${pg_bin}/initdb" -D "${pg}/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync >/dev/null)
+(cd "${pg}" && run_pg "${pg_bin}/pg_ctl" -D "${pg}/data" -l "${pg}/server.log" -w \
+	-o "-c listen_addresses='' -c unix_socket_directories=${pg}/socket -c fsync=off" start >/dev/null)
 
-export DB_HOST="${work}/pg/socket" DB_PORT=5432 DB_USER=postgres DB_NAME=portfolio
+export DB_HOST="${pg}/socket" DB_PORT=5432 DB_USER=postgres DB_NAME=portfolio
 "${pg_bin}/psql" -X -q -v ON_ERROR_STOP=1 -h "${DB_HOST}" -U postgres -d postgres -c 'CREATE DATABASE portfolio'
 "${pg_bin}/psql" -X -q -v ON_ERROR_STOP=1 -h "${DB_HOST}" -U postgres -d portfolio -v users="${users}" -v images="${images}" <<'SQL'
 CREATE EXTENSION citext;

@@ -14,6 +14,17 @@ public sealed record TableRowCount(string Schema, string Name, long Rows)
 /// <summary>An installed extension and its version.</summary>
 public sealed record ExtensionVersion(string Name, string Version);
 
+/// <summary>A column-owned sequence's state and its column's maximum (null: empty table or a non-numeric column), read in the dump's snapshot.</summary>
+public sealed record SequenceState(
+    string Schema,
+    string Name,
+    long LastValue,
+    bool IsCalled,
+    string TableSchema,
+    string TableName,
+    string Column,
+    decimal? ColumnMax);
+
 /// <summary>
 /// What is known about a dump beside it (<c>backup_….dump.manifest.json</c>): who wrote it, its size and SHA-256, and the
 /// exact row count of every physical table in the same MVCC snapshot as the dump: the truth verification compares against.
@@ -57,6 +68,12 @@ public sealed record BackupManifest
 
     /// <summary>Exact counts of every physical table in user schemas; null when counting was turned off.</summary>
     public IReadOnlyList<TableRowCount>? Tables { get; init; }
+
+    /// <summary>
+    /// Every column-owned sequence as pg_dump saw it (a sequence may legitimately be behind its column in the source);
+    /// null in manifests written before this was recorded.
+    /// </summary>
+    public IReadOnlyList<SequenceState>? Sequences { get; init; }
 
     /// <summary>The exported snapshot pg_dump used, tying the counts to the dump.</summary>
     public string? Snapshot { get; init; }

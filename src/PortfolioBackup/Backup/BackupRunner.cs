@@ -47,6 +47,7 @@ public static class BackupRunner
             DurableFile.CreateOwnerOnly(temporary);
 
             var extensions = await session.ReadExtensionsAsync(cancellationToken);
+            var sequences = await session.ReadSequencesAsync(cancellationToken);
             options.Progress?.Invoke(settings.CountRows ? "dumping and counting rows" : "dumping");
             var (dumpResult, tables) = await DumpAndCountAsync(session, binaries, connection, temporary, settings.CountRows, cancellationToken);
             if (!dumpResult.Succeeded)
@@ -74,6 +75,7 @@ public static class BackupRunner
                 Sha256 = sha256,
                 Extensions = extensions,
                 Tables = tables,
+                Sequences = sequences,
                 Snapshot = session.Snapshot,
             };
             options.Progress?.Invoke("writing manifest");

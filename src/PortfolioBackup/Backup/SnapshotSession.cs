@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Npgsql;
 using PortfolioBackup.Configuration;
@@ -12,6 +13,30 @@ namespace PortfolioBackup.Backup;
 internal sealed class SnapshotSession : IAsyncDisposable
 {
     // query_to_xml runs the per-table count server-side, with the name quoted by format('%I.%I'): no SQL is built in C#.
+
+    // Sequences are not transactional: their state is read as pg_dump reads it (SELECT last_value, is_called FROM seq),
+    // so without a nextval in between both see the same values; the column's max is transactional and in the snapshot.
+    // Extension members and other sessions' temporary sequences are not dumped (and cannot be read), so they are skipped.
+    private const string OwnedSequencesSql = """
+        SELECT sn.nspname, s.relname, v.last_value, v.is_called, tn.nspname, t.relname, a.attname,
+               CASE WHEN a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype)
+                    THEN (xpath('/row/m/text()', query_to_xml(format('SELECT max(%I)::numeric AS m FROM %I.%I', a.attname, tn.nspname, t.relname), false, true, '')))[1]::text
+               END
+        FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+        JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+        CROSS JOIN LATERAL (
+            SELECT (xpath('/row/l/text()', x))[1]::text::bigint AS last_value, (xpath('/row/c/text()', x))[1]::text::boolean AS is_called
+            FROM query_to_xml(format('SELECT last_value AS l, is_called AS c FROM %I.%I', sn.nspname, s.relname), false, true, '') AS x) v
+        WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+          AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+          AND sn.nspname <> 'information_schema' AND sn.nspname NOT LIKE 'pg\_%'
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = s.oid AND e.deptype = 'e')
+        ORDER BY sn.nspname, s.relname
+        """;
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -84,6 +109,26 @@ internal sealed class SnapshotSession : IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken))
         {
             result.Add(new TableRowCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Every column-owned sequence's state and its column's maximum in the snapshot; read it before pg_dump starts, as close as possible to pg_dump's own read.</summary>
+    public async Task<IReadOnlyList<SequenceState>> ReadSequencesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(OwnedSequencesSql, _connection, _transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<SequenceState>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // A numeric column can exceed decimal's range; its max is then unknown rather than a crash.
+            decimal? max = !reader.IsDBNull(7) && decimal.TryParse(reader.GetString(7), NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : null;
+            result.Add(new SequenceState(
+                reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(3),
+                reader.GetString(4), reader.GetString(5), reader.GetString(6), max));
         }
 
         return result;

@@ -30,8 +30,10 @@ public sealed record LocalServerOptions
     /// <summary>
     /// Folder caching one pristine initdb cluster per (major, superuser) that each new trusted server copies instead of
     /// running initdb; null runs initdb every time. Servers with a password always run initdb (no hash is cached).
+    /// One per OS user: a folder root made is not writable by a normal user, and one user's cluster must not seed another's
+    /// (the folder stays traversable: as root, the postgres account builds the cluster inside it).
     /// </summary>
-    public string? PristineCacheDirectory { get; init; } = "/var/tmp/portfolio-backup";
+    public string? PristineCacheDirectory { get; init; } = $"/var/tmp/portfolio-backup-{Environment.UserName}";
 
     /// <summary>How often to try connecting while the server starts.</summary>
     public TimeSpan ReadinessPollInterval { get; init; } = TimeSpan.FromMilliseconds(5);
