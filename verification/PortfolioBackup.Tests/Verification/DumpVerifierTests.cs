@@ -213,6 +213,51 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
     }
 
     [Fact]
+    public async Task Sequence_behind_its_column_in_the_source_too_is_a_warning_when_the_manifest_records_it()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        await fixture.ExecuteAsync(database, "SELECT setval('public.users_id_seq', 3)");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var backup = await BackupRunner.RunAsync(Backup.BackupTestSupport.Settings(fixture, database, _dir.Path), timeout.Token);
+
+        var verdict = await VerifyOneAsync(backup.DumpPath, Local());
+
+        verdict.Healthy.Should().BeTrue(string.Join("; ", verdict.Failures));
+        Check(verdict, "sequences").Status.Should().Be(CheckStatus.Warn);
+        Check(verdict, "sequences").Detail.Should().Contain("public.users.id").And.Contain("is at 3").And.Contain("the source's sequences were so too");
+    }
+
+    [Fact]
+    public async Task A_sequence_restored_behind_the_source_state_in_the_manifest_fails_naming_both()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var backup = await BackupRunner.RunAsync(Backup.BackupTestSupport.Settings(fixture, database, _dir.Path), timeout.Token);
+        var manifestPath = BackupFileName.ManifestPathFor(backup.DumpPath);
+        var manifest = BackupManifest.FromJson(await File.ReadAllTextAsync(manifestPath), manifestPath);
+        var ahead = manifest with { Sequences = manifest.Sequences!.Select(q => q.Name == "users_id_seq" ? q with { LastValue = 500, IsCalled = true } : q).ToList() };
+        await File.WriteAllTextAsync(manifestPath, ahead.ToJson());
+
+        var verdict = await VerifyOneAsync(backup.DumpPath, Local());
+
+        verdict.Healthy.Should().BeFalse();
+        Check(verdict, "sequences").Status.Should().Be(CheckStatus.Fail);
+        Check(verdict, "sequences").Detail.Should().Contain("public.users_id_seq: restored at 25, behind the source's 500");
+    }
+
+    [Fact]
+    public async Task Sequences_recorded_by_the_backup_pass_when_restored_as_the_source_had_them()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var backup = await BackupRunner.RunAsync(Backup.BackupTestSupport.Settings(fixture, database, _dir.Path), timeout.Token);
+
+        var verdict = await VerifyOneAsync(backup.DumpPath, Local());
+
+        Check(verdict, "sequences").Should().Match<CheckResult>(c => c.Status == CheckStatus.Pass && c.Detail.Contains("at or past the manifest's state"));
+    }
+
+    [Fact]
     public async Task Restore_over_budget_fails_the_restore_time_check()
     {
         var database = await fixture.CreateDatabaseAsync();

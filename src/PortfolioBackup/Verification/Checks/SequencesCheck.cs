@@ -3,9 +3,10 @@ using Npgsql;
 namespace PortfolioBackup.Verification.Checks;
 
 /// <summary>
-/// <c>sequences</c>: every column-owned sequence is restored as the source had it. A sequence behind its column's maximum
-/// (the next insert would collide) fails only when the restore differs from the source; when the source was so too, it is
-/// a warning: the backup is faithful, the source needs a <c>setval</c>.
+/// <c>sequences</c>: every column-owned sequence is restored at least where the source had it (the manifest's state, read
+/// in the dump's snapshot; sequences are not transactional, so a busy source's dump may be a little ahead, never behind).
+/// A sequence behind its column's maximum (the next insert would collide) fails only when the restore is behind the
+/// source; when the source was so too, it is a warning: the backup is faithful, the source needs a <c>setval</c>.
 /// </summary>
 internal sealed class SequencesCheck : IVerificationCheck
 {
@@ -33,40 +34,49 @@ internal sealed class SequencesCheck : IVerificationCheck
                     continue;
                 }
 
-                if (source.LastValue != lastValue || source.IsCalled != isCalled)
+                if (HandedOut(lastValue, isCalled) < HandedOut(source.LastValue, source.IsCalled))
                 {
-                    differ.Add($"{sequence.Sequence}: restored at {Describe(lastValue, isCalled)}, the source was at {Describe(source.LastValue, source.IsCalled)}");
+                    differ.Add($"{sequence.Sequence}: restored at {Describe(lastValue, isCalled)}, behind the source's {Describe(source.LastValue, source.IsCalled)}");
                     continue;
                 }
             }
 
-            var highestHandedOut = isCalled ? lastValue : lastValue - 1;
-            if (max is { } columnMax && highestHandedOut < columnMax)
+            if (max is { } columnMax && HandedOut(lastValue, isCalled) < columnMax)
             {
                 behind.Add($"{label}: sequence {sequence.Sequence} is at {Describe(lastValue, isCalled)} but the column reaches {columnMax}");
             }
         }
 
+        if (recorded is not null)
+        {
+            var restored = owned.Select(o => o.Sequence).ToHashSet();
+            differ.AddRange(recorded.Keys.Where(k => !restored.Contains(k)).Order().Select(k => $"{k} is in the manifest but not restored as a column-owned sequence"));
+        }
+
         if (differ.Count > 0)
         {
-            return CheckResult.Fail(Name, $"restored sequences differ from the source: {string.Join("; ", differ)}");
+            return CheckResult.Fail(Name, $"restored sequences behind the source: {string.Join("; ", differ)}");
         }
 
         if (behind.Count > 0)
         {
             var why = recorded is null
                 ? "no manifest records the source's sequences, so this may be how the source is"
-                : "the source's sequences were exactly so (recorded in the manifest): the backup is faithful, the source needs setval";
+                : "the source's sequences were so too (recorded in the manifest): the backup is faithful, the source needs setval";
             return CheckResult.Warn(Name, $"sequence behind its column, the next insert would collide ({why}): {string.Join("; ", behind)}");
         }
 
         return CheckResult.Pass(Name, recorded is null
             ? $"{owned.Count} column-owned sequences are at or past their columns' maximum"
-            : $"{owned.Count} column-owned sequences restored exactly as the manifest recorded them, each at or past its column's maximum");
+            : $"{owned.Count} column-owned sequences restored at or past the manifest's state, each at or past its column's maximum");
     }
 
     /// <summary>The source's sequence states from the manifest (same snapshot as the dump), or null when it has none.</summary>
-    private static Dictionary<TableName, (long LastValue, bool IsCalled)>? Recorded(CheckContext context) => null;
+    private static Dictionary<TableName, (long LastValue, bool IsCalled)>? Recorded(CheckContext context) =>
+        context.Manifest?.Sequences?.GroupBy(s => new TableName(s.Schema, s.Name)).ToDictionary(g => g.Key, g => (g.First().LastValue, g.First().IsCalled));
+
+    /// <summary>The highest value the sequence has handed out (last_value itself only once it was called).</summary>
+    private static long HandedOut(long lastValue, bool isCalled) => isCalled ? lastValue : lastValue - 1;
 
     private static string Describe(long lastValue, bool isCalled) => isCalled ? lastValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{lastValue} (not called)";
 
