@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Retention;
 using PortfolioBackup.Compose;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
@@ -158,7 +159,8 @@ internal static class VerifyCommand
         }
 
         var ordered = backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
-        return latest ? ordered.TakeLast(1).ToList() : ordered;
+        // --latest asks the catalog: a file dated in the future, empty or not an archive is never "the newest".
+        return latest ? BackupCatalog.NewestAsync(directory, DateTimeOffset.UtcNow).GetAwaiter().GetResult() is { } newest ? [newest.Path] : [] : ordered;
     }
 
     private static async Task<VerificationReport> RunAsync(CliContext context, List<string> dumps, VerificationOptions options, CancellationToken cancellationToken)

@@ -121,7 +121,10 @@ public sealed partial class DumpVerifier : IAsyncDisposable
 
         if (_options.LedgerDirectory is { } ledger)
         {
-            await VerificationLedger.AppendAsync(ledger, ToLedgerEntry(verdict), cancellationToken);
+            if (await VerificationLedger.AppendAsync(ledger, ToLedgerEntry(verdict), cancellationToken) is { } warning)
+            {
+                await Console.Error.WriteLineAsync("warning: " + warning);
+            }
         }
 
         run.Timings.Print();
