@@ -1,9 +1,9 @@
 using System.CommandLine;
 using PortfolioBackup.Backup;
-using PortfolioBackup.Retention;
 using PortfolioBackup.Compose;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
 using Spectre.Console;
 

@@ -60,6 +60,7 @@ public sealed class LockHardeningTests : IDisposable
     {
         // Arrange
         using var mount = await TmpfsMount.CreateAsync(_directory.Path, "size=1m");
+        BackupDirectoryLock.Acquire(_directory.Path, "back up").Dispose();
         await mount.RemountAsync("ro");
 
         // Act
