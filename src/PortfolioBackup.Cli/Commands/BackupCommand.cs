@@ -44,44 +44,50 @@ internal static class BackupCommand
                 Database = parseResult.GetValue(dbname),
             };
             var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
-            var result = await RunAsync(context, settings, cancellationToken);
-            await Report(context, result);
-            if (parseResult.GetValue(verify) == "quick" && !await QuickCheckAsync(context, result.DumpPath, cancellationToken))
+            var verifyLines = new List<string>();
+            Func<string, CancellationToken, Task<bool>>? verifyDump = parseResult.GetValue(verify) == "quick"
+                ? (dumpPath, token) => QuickCheckAsync(dumpPath, verifyLines, token)
+                : null;
+            var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump }, cancellationToken);
+            await Report(context, job.Backup);
+            foreach (var line in verifyLines)
+            {
+                await context.Out.WriteLineAsync(line);
+            }
+
+            if (job.Verified == false)
             {
                 // An unreadable new backup must not be the reason older, good backups are pruned.
-                await context.Error.WriteLineAsync($"error: the new backup {result.DumpPath} failed its quick verification; retention was not run. Check the disk and the server's logs, then take a new backup.");
+                await context.Error.WriteLineAsync($"error: the new backup {job.Backup.DumpPath} failed its quick verification; retention was not run. Check the disk and the server's logs, then take a new backup.");
                 return ExitCodes.Failed;
             }
 
-            // Retention only after a backup that succeeded: a failing backup job must never erase older good backups.
-            return await PruneCommand.PruneAndReportAsync(context, settings, dryRun: false, cancellationToken);
+            // Retention ran only after a backup that succeeded, under the same lock: a failing backup job never erases older good backups.
+            return await PruneCommand.ReportAsync(context, job.Retention!, settings);
         });
         return command;
     }
 
-    private static async Task<BackupResult> RunAsync(CliContext context, BackupSettings settings, CancellationToken cancellationToken)
+    private static async Task<BackupJobResult> RunAsync(CliContext context, BackupJobOptions job, CancellationToken cancellationToken)
     {
+        var settings = job.Backup.Settings;
         if (!context.IsTerminal)
         {
             await context.Out.WriteLineAsync($"backing up {settings.Connection.Describe()} into {settings.BackupDirectory}");
-            return await BackupRunner.RunAsync(new BackupOptions { Settings = settings }, cancellationToken);
+            return await BackupJob.RunAsync(job, cancellationToken);
         }
 
         return await context.Console.Status().Spinner(Spinner.Known.Dots).StartAsync(
             Markup.Escape($"backing up {settings.Connection.Describe()}"),
-            status => BackupRunner.RunAsync(
-                new BackupOptions { Settings = settings, Progress = phase => status.Status(Markup.Escape(phase)) },
+            status => BackupJob.RunAsync(
+                job with { Backup = job.Backup with { Progress = phase => status.Status(Markup.Escape(phase)) } },
                 cancellationToken));
     }
 
-    private static async Task<bool> QuickCheckAsync(CliContext context, string dumpPath, CancellationToken cancellationToken)
+    private static async Task<bool> QuickCheckAsync(string dumpPath, List<string> lines, CancellationToken cancellationToken)
     {
         var verdict = await QuickVerifier.VerifyDumpAsync(dumpPath, new QuickVerificationOptions(), cancellationToken);
-        foreach (var check in verdict.Checks)
-        {
-            await context.Out.WriteLineAsync($"  verify:   {(check.Passed ? "pass" : "FAIL")}  {check.Name}: {check.Detail}");
-        }
-
+        lines.AddRange(verdict.Checks.Select(check => $"  verify: {VerdictText.Line(check)}"));
         return verdict.Healthy;
     }
 
@@ -96,5 +102,9 @@ internal static class BackupCommand
         await context.Out.WriteLineAsync($"  tables:   {rows}");
         await context.Out.WriteLineAsync($"  manifest: {result.ManifestPath}");
         await context.Out.WriteLineAsync($"  duration: {result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+        foreach (var leftover in result.RemovedLeftovers)
+        {
+            await context.Out.WriteLineAsync($"removed {leftover}, left by an interrupted backup");
+        }
     }
 }

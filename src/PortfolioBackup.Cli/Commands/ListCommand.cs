@@ -26,7 +26,13 @@ internal static class ListCommand
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
             var entries = await BackupCatalog.ListAsync(directory, cancellationToken);
-            var verdicts = VerifiedBackups.LastVerdicts(await VerificationLedger.ReadAsync(directory, cancellationToken));
+            var ledger = await VerificationLedger.LoadAsync(directory, cancellationToken);
+            foreach (var warning in ledger.Unreadable is null ? ledger.Warnings : [.. ledger.Warnings, ledger.Unreadable])
+            {
+                await context.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            var verdicts = VerifiedBackups.LastVerdicts(ledger.Entries);
             var now = DateTimeOffset.UtcNow;
             if (parseResult.GetValue(json))
             {
@@ -38,7 +44,8 @@ internal static class ListCommand
                     e.HasManifest,
                     KindText(e.Kind),
                     e.IsSymlink,
-                    verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null));
+                    verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null,
+                    e.IgnoredReasonAt(now)));
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, JsonOptions));
                 return ExitCodes.Ok;
             }
@@ -65,7 +72,7 @@ internal static class ListCommand
                 BackupAge.Format(e.AgeAt(now)),
                 ByteSize.Format(e.SizeBytes),
                 e.HasManifest ? "yes" : "no",
-                KindText(e.Kind) + (e.IsSymlink ? " (symlink)" : ""),
+                e.IgnoredReasonAt(now) is null ? KindText(e.Kind) + (e.IsSymlink ? " (symlink)" : "") : "ignored",
                 VerdictText(verdicts.GetValueOrDefault(e.FileName)),
             })
             .ToList();
@@ -73,6 +80,11 @@ internal static class ListCommand
         foreach (var row in rows.Prepend(header))
         {
             await output.WriteLineAsync(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
+        }
+
+        foreach (var entry in entries.Where(e => e.IgnoredReasonAt(now) is not null))
+        {
+            await output.WriteLineAsync($"ignored: {entry.FileName} ({entry.IgnoredReasonAt(now)}); not counted as a backup, never deleted");
         }
 
         var total = entries.Where(e => !e.IsSymlink).Sum(e => e.SizeBytes);
@@ -97,7 +109,8 @@ internal static class ListCommand
         [property: JsonPropertyName("hasManifest")] bool HasManifest,
         [property: JsonPropertyName("kind")] string Kind,
         [property: JsonPropertyName("isSymlink")] bool IsSymlink,
-        [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification);
+        [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification,
+        [property: JsonPropertyName("ignored")] string? Ignored);
 
     private sealed record JsonVerification(
         [property: JsonPropertyName("healthy")] bool Healthy,

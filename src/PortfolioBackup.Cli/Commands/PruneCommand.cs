@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
 
@@ -41,8 +40,6 @@ internal static class PruneCommand
     /// <summary>Applies the retention policy (also after each successful backup) and prints every decision; returns the exit code.</summary>
     internal static async Task<int> PruneAndReportAsync(CliContext context, BackupSettings settings, bool dryRun, CancellationToken cancellationToken)
     {
-        // Once the ledger exists, the newest backup proven to restore survives any retention setting.
-        var verified = await VerifiedBackups.NewestAsync(settings.BackupDirectory, cancellationToken);
         var result = await Pruner.PruneAsync(
             new RetentionOptions
             {
@@ -50,21 +47,32 @@ internal static class PruneCommand
                 RetentionDays = settings.RetentionDays,
                 MinBackups = settings.MinBackups,
                 DryRun = dryRun,
-                ProtectedFiles = verified is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>([verified.Backup.FileName], StringComparer.Ordinal),
             },
             cancellationToken);
-        if (verified is not null)
-        {
-            await context.Out.WriteLineAsync(
-                $"note: {verified.Backup.FileName} is the newest verified backup (healthy {verified.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC); it is never pruned");
-        }
-
         return await ReportAsync(context, result, settings);
     }
 
-    private static async Task<int> ReportAsync(CliContext context, RetentionResult result, BackupSettings settings)
+    /// <summary>Prints every decision of a prune (or of the backup job's prune) and returns the exit code.</summary>
+    internal static async Task<int> ReportAsync(CliContext context, RetentionResult result, BackupSettings settings)
     {
         var output = context.Out;
+        foreach (var warning in result.Warnings)
+        {
+            await context.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        if (result.NewestVerified is { } verified)
+        {
+            await output.WriteLineAsync(
+                $"note: {verified.Backup.FileName} is the newest verified backup (healthy {verified.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC); it is never pruned");
+        }
+
+        foreach (var decision in result.Ignored)
+        {
+            // The reason reads "ignored: <why>"; the file's name goes after the label.
+            await output.WriteLineAsync($"ignored: {decision.Backup.FileName} ({decision.Reason["ignored: ".Length..]}); not counted as a backup, never deleted");
+        }
+
         if (result.SymlinkedFrom is not null)
         {
             await output.WriteLineAsync($"note: {result.SymlinkedFrom} is a symlink; pruning its target {result.BackupDirectory}");

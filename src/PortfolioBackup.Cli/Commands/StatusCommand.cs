@@ -47,6 +47,11 @@ internal static class StatusCommand
                 return ExitCodes.Failed;
             }
 
+            foreach (var warning in status.Warnings)
+            {
+                await context.Error.WriteLineAsync($"warning: {warning}");
+            }
+
             if (parseResult.GetValue(json))
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(ToJson(status), JsonOptions));

@@ -3,6 +3,7 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Compose;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
 using Spectre.Console;
 
@@ -158,7 +159,8 @@ internal static class VerifyCommand
         }
 
         var ordered = backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
-        return latest ? ordered.TakeLast(1).ToList() : ordered;
+        // --latest asks the catalog: a file dated in the future, empty or not an archive is never "the newest".
+        return latest ? BackupCatalog.NewestAsync(directory, DateTimeOffset.UtcNow).GetAwaiter().GetResult() is { } newest ? [newest.Path] : [] : ordered;
     }
 
     private static async Task<VerificationReport> RunAsync(CliContext context, List<string> dumps, VerificationOptions options, CancellationToken cancellationToken)

@@ -37,6 +37,7 @@ public static partial class BackupFileName
             && DateTimeOffset.TryParseExact(match.Groups["stamp"].Value, TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out takenAt);
     }
 
-    [GeneratedRegex(@"^(?<prefix>backup_|pre-restore_)(?<stamp>\d{8}_\d{6})\.dump$", RegexOptions.CultureInvariant)]
+    // \z, not $: a $ also matches before a final newline, so "backup_….dump\n" would pass for a backup.
+    [GeneratedRegex(@"^(?<prefix>backup_|pre-restore_)(?<stamp>\d{8}_\d{6})\.dump\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

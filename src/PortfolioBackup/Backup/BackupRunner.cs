@@ -14,22 +14,51 @@ public static class BackupRunner
         RunAsync(new BackupOptions { Settings = settings }, cancellationToken);
 
     /// <summary>Backs up with an explicit clock and progress callback; on any failure or cancellation nothing is left behind.</summary>
-    public static async Task<BackupResult> RunAsync(BackupOptions options, CancellationToken cancellationToken = default)
+    public static Task<BackupResult> RunAsync(BackupOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(options, (result, _, _) => Task.FromResult(result), cancellationToken);
+
+    /// <summary>
+    /// Backs up, then runs <paramref name="whileLocked"/> still holding the folder's lock (verification and prune of the
+    /// backup job), so no other backup or prune can slip in between.
+    /// </summary>
+    internal static async Task<T> RunAsync<T>(
+        BackupOptions options, Func<BackupResult, BackupDirectoryLock, CancellationToken, Task<T>> whileLocked, CancellationToken cancellationToken)
     {
         var settings = options.Settings;
         var connection = settings.Connection;
         var stopwatch = Stopwatch.StartNew();
         var directory = Path.GetFullPath(settings.BackupDirectory);
+        BackupDirectoryLock? folderLock = null;
+        try
+        {
+            BackupResult result;
 
-        // Connect before touching the disk: an unreachable server or a wrong password leaves no trace.
-        options.Progress?.Invoke($"connecting to {connection.Describe()}");
-        await using var session = await SnapshotSession.OpenAsync(connection, cancellationToken);
-        var binaries = ChoosePgDump(session);
-        var pgDumpVersion = await ReadPgDumpVersionAsync(binaries, cancellationToken);
+            // Connect before touching the disk: an unreachable server or a wrong password leaves no trace.
+            options.Progress?.Invoke($"connecting to {connection.Describe()}");
+            await using (var session = await SnapshotSession.OpenAsync(connection, cancellationToken))
+            {
+                var binaries = ChoosePgDump(session);
+                var pgDumpVersion = await ReadPgDumpVersionAsync(binaries, cancellationToken);
 
-        EnsureDirectory(directory);
-        using var folderLock = BackupDirectoryLock.Acquire(directory, "back up");
+                EnsureDirectory(directory);
+                folderLock = BackupDirectoryLock.Acquire(directory, "back up");
+                var removed = StaleFiles.RemoveLeftovers(directory);
+                result = await WriteAsync(options, session, binaries, pgDumpVersion, directory, stopwatch, cancellationToken) with { RemovedLeftovers = removed };
+            }
 
+            return await whileLocked(result, folderLock, cancellationToken);
+        }
+        finally
+        {
+            folderLock?.Dispose();
+        }
+    }
+
+    private static async Task<BackupResult> WriteAsync(
+        BackupOptions options, SnapshotSession session, PgBinaries binaries, string pgDumpVersion, string directory, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        var settings = options.Settings;
+        var connection = settings.Connection;
         var startedAt = options.Clock.GetUtcNow();
         var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt, options.FileNamePrefix));
         var manifestPath = BackupFileName.ManifestPathFor(dumpPath);

@@ -24,8 +24,9 @@ public static class SettingsReader
             problems.Add("BACKUP_DIR is not set (expected the path of the folder that holds the backups)");
         }
 
-        var retention = ReadInt(environment, "RETENTION_DAYS", "--retention-days", overrides?.RetentionDays, 14, 0, int.MaxValue,
-            "a whole number of days, 0 or more", problems);
+        // Bounded so the age arithmetic can never overflow after a dump has already been written.
+        var retention = ReadInt(environment, "RETENTION_DAYS", "--retention-days", overrides?.RetentionDays, 14, 0, Retention.RetentionOptions.MaxRetentionDays,
+            "a whole number of days, 0 or more and at most 36500", problems);
         var minBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue,
             "a whole number, 1 or more", problems);
         var connection = ReadConnection(environment, overrides, problems);

@@ -10,3 +10,14 @@ public sealed class BackupDirectoryAccessException : PortfolioBackupException
     {
     }
 }
+
+/// <summary>A real prune was refused because the verification ledger exists but cannot be read, so the newest verified backup is unknown.</summary>
+public sealed class RetentionRefusedException : PortfolioBackupException
+{
+    /// <summary>Creates the exception with the ledger's problem.</summary>
+    public RetentionRefusedException(string ledgerProblem)
+        : base($"cannot prune: {ledgerProblem}; without it the newest verified backup cannot be protected, so nothing was deleted. " +
+               "Fix the ledger's permissions (or move it aside) and run prune again.")
+    {
+    }
+}

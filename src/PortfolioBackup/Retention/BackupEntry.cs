@@ -27,9 +27,30 @@ public sealed record BackupEntry(
     bool IsSymlink,
     BackupKind Kind)
 {
+    /// <summary>
+    /// How far in the future a name may be dated and still count: clocks of the machines that take and check backups drift
+    /// by seconds, and a few minutes of slack keeps an NTP step from flagging the backup just taken.
+    /// </summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+
+    /// <summary>Why the file is named like a backup but is not one (empty, not a custom-format archive, not a regular file), or null.</summary>
+    public string? ContentProblem { get; init; }
+
     /// <summary>The manifest path beside the dump.</summary>
     public string ManifestPath => Backup.BackupFileName.ManifestPathFor(Path);
 
     /// <summary>How old the backup is at <paramref name="now"/>, by the time in its name.</summary>
     public TimeSpan AgeAt(DateTimeOffset now) => now - TakenAt;
+
+    /// <summary>Whether its name is dated later than <paramref name="now"/> plus <see cref="ClockSkewAllowance"/>.</summary>
+    public bool IsFutureDatedAt(DateTimeOffset now) => TakenAt > now + ClockSkewAllowance;
+
+    /// <summary>
+    /// Why this file never counts as a backup at <paramref name="now"/> (it is never the newest, never counts towards
+    /// MIN_BACKUPS and is never deleted), or null for a real backup.
+    /// </summary>
+    public string? IgnoredReasonAt(DateTimeOffset now) =>
+        ContentProblem ?? (IsFutureDatedAt(now)
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dated in the future ({TakenAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, now {now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC): a wrong clock or a stray copy")
+            : null);
 }

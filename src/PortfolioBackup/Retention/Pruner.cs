@@ -1,6 +1,7 @@
 using System.Globalization;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Retention;
 
@@ -8,18 +9,18 @@ namespace PortfolioBackup.Retention;
 public static class Pruner
 {
     /// <summary>Prunes (or, with <see cref="RetentionOptions.DryRun"/>, plans) the folder; takes the folder's lock for a real prune.</summary>
-    public static Task<RetentionResult> PruneAsync(RetentionOptions options, CancellationToken cancellationToken = default)
+    public static async Task<RetentionResult> PruneAsync(RetentionOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
         if (options.DryRun)
         {
-            return Task.FromResult(Run(options, directory, cancellationToken));
+            return await RunAsync(options, directory, cancellationToken);
         }
 
         using var folderLock = AcquireLock(directory.Path);
-        return Task.FromResult(Run(options, directory, cancellationToken));
+        return await RunAsync(options, directory, cancellationToken);
     }
 
     /// <summary>
@@ -31,7 +32,7 @@ public static class Pruner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(heldLock);
         Validate(options);
-        return Task.FromResult(Run(options, ResolvedBackupDirectory.Resolve(options.BackupDirectory), cancellationToken));
+        return RunAsync(options, ResolvedBackupDirectory.Resolve(options.BackupDirectory), cancellationToken);
     }
 
     private static BackupDirectoryLock AcquireLock(string directory)
@@ -40,19 +41,23 @@ public static class Pruner
         {
             return BackupDirectoryLock.Acquire(directory, "prune");
         }
-        catch (UnauthorizedAccessException ex)
+        catch (BackupDirectoryLockException ex) when (ex.IsPermissionDenied)
         {
             // Typically cron runs prune as a different user than the one owning the backups.
             throw new BackupDirectoryAccessException(directory, ex);
         }
     }
 
-    private static void Validate(RetentionOptions options)
+    internal static void Validate(RetentionOptions options)
     {
         var problems = new List<string>();
         if (options.RetentionDays < 0)
         {
             problems.Add(Invariant($"RETENTION_DAYS={options.RetentionDays} is negative (expected 0 or more days; 0 keeps only the newest MIN_BACKUPS)"));
+        }
+        else if (options.RetentionDays > RetentionOptions.MaxRetentionDays)
+        {
+            problems.Add(Invariant($"RETENTION_DAYS={options.RetentionDays} is out of range (expected at most {RetentionOptions.MaxRetentionDays} days, 100 years)"));
         }
 
         if (options.MinBackups < 1)
@@ -66,15 +71,31 @@ public static class Pruner
         }
     }
 
-    private static RetentionResult Run(RetentionOptions options, ResolvedBackupDirectory directory, CancellationToken cancellationToken)
+    private static async Task<RetentionResult> RunAsync(RetentionOptions options, ResolvedBackupDirectory directory, CancellationToken cancellationToken)
     {
         var now = options.Now ?? DateTimeOffset.UtcNow;
         var entries = BackupCatalog.List(directory.Path, cancellationToken);
-        var (keep, delete) = RetentionPlanner.Plan(entries, options, now);
+
+        // The rule lives here, not in a caller: whoever prunes, the newest backup proven to restore survives.
+        var ledger = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
+        if (ledger.Unreadable is { } unreadable && !options.DryRun)
+        {
+            throw new RetentionRefusedException(unreadable);
+        }
+
+        var verified = await VerifiedBackups.NewestAsync(entries, ledger.Entries, now, cancellationToken);
+        var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
+        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
         var symlinkedFrom = directory.IsSymlink ? directory.Requested : null;
+        var warnings = ledger.Warnings;
         if (options.DryRun)
         {
-            return new RetentionResult(directory.Path, symlinkedFrom, DryRun: true, keep, delete, []);
+            return new RetentionResult(directory.Path, symlinkedFrom, DryRun: true, keep, delete, [])
+            {
+                Ignored = ignored,
+                NewestVerified = verified,
+                Warnings = warnings,
+            };
         }
 
         var deleted = new List<RetentionDecision>();
@@ -88,14 +109,19 @@ public static class Pruner
             }
         }
 
-        return new RetentionResult(directory.Path, symlinkedFrom, DryRun: false, keep, deleted, failed);
+        return new RetentionResult(directory.Path, symlinkedFrom, DryRun: false, keep, deleted, failed)
+        {
+            Ignored = ignored,
+            NewestVerified = verified,
+            Warnings = warnings,
+        };
     }
 
     private static bool TryDelete(BackupEntry backup, List<RetentionFailure> failed)
     {
         // Checked again right before deleting: the file may have been replaced by a link since the listing.
         var dump = new FileInfo(backup.Path);
-        if (dump.LinkTarget is not null || !dump.Exists)
+        if (dump.LinkTarget is not null || !dump.Exists || NativeFile.KindOf(backup.Path) != FileKind.Regular)
         {
             failed.Add(new RetentionFailure(backup, backup.Path, "changed since it was listed (now a symlink or gone); left alone"));
             return false;

@@ -3,6 +3,9 @@ namespace PortfolioBackup.Retention;
 /// <summary>What a prune may delete: regular backups older than <see cref="RetentionDays"/>, never the newest <see cref="MinBackups"/>.</summary>
 public sealed record RetentionOptions
 {
+    /// <summary>The largest RETENTION_DAYS accepted (100 years); more would overflow date arithmetic and means "keep forever" anyway.</summary>
+    public const int MaxRetentionDays = 36_500;
+
     /// <summary>The folder holding the backups (BACKUP_DIR); a symlinked folder is resolved to its real target.</summary>
     public required string BackupDirectory { get; init; }
 
@@ -18,6 +21,9 @@ public sealed record RetentionOptions
     /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
     public DateTimeOffset? Now { get; init; }
 
-    /// <summary>Backups never deleted, by file name or path (matched on the file name) (e.g. the newest verified backup).</summary>
+    /// <summary>
+    /// Further backups never deleted, by file name or path (matched on the file name). The newest verified backup (by the
+    /// folder's verification ledger) is always kept without being listed here.
+    /// </summary>
     public IReadOnlySet<string> ProtectedFiles { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }

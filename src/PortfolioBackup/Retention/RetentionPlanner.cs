@@ -5,9 +5,17 @@ namespace PortfolioBackup.Retention;
 /// <summary>Decides, without touching the disk, which backups a prune deletes; the single place where the retention rules live.</summary>
 internal static class RetentionPlanner
 {
-    public static (IReadOnlyList<RetentionDecision> Keep, IReadOnlyList<RetentionDecision> Delete) Plan(
+    public static (IReadOnlyList<RetentionDecision> Keep, IReadOnlyList<RetentionDecision> Delete, IReadOnlyList<RetentionDecision> Ignored) Plan(
         IReadOnlyList<BackupEntry> entries, RetentionOptions options, DateTimeOffset now)
     {
+        // A file only named like a backup (empty, not an archive, dated in the future) is neither deleted nor counted:
+        // counted, an empty "backup_2099…" would be "the newest" and push every real backup out of MinBackups.
+        var ignored = entries
+            .Where(e => e.IgnoredReasonAt(now) is not null)
+            .Select(e => new RetentionDecision(e, e.AgeAt(now), "ignored: " + e.IgnoredReasonAt(now)))
+            .ToList();
+        entries = entries.Where(e => e.IgnoredReasonAt(now) is null).ToList();
+
         // Only real regular files count towards MinBackups: a symlink or a safety backup must not use up a slot and
         // thereby expose a real backup to deletion.
         var newest = entries
@@ -46,7 +54,7 @@ internal static class RetentionPlanner
             }
         }
 
-        return (keep, delete);
+        return (keep, delete, ignored);
     }
 
     private static string Days(int days) => days.ToString(CultureInfo.InvariantCulture) + " d";

@@ -27,6 +27,15 @@ public sealed record RetentionResult(
     IReadOnlyList<RetentionDecision> Deleted,
     IReadOnlyList<RetentionFailure> Failed)
 {
+    /// <summary>Files named like backups that are not counted as backups (empty, not an archive, dated in the future); never deleted.</summary>
+    public IReadOnlyList<RetentionDecision> Ignored { get; init; } = [];
+
+    /// <summary>The newest backup proven to restore, which this prune kept whatever its age; null when there is none.</summary>
+    public Verification.VerifiedBackup? NewestVerified { get; init; }
+
+    /// <summary>Problems that did not stop the prune, e.g. ledger lines that could not be read.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>True when every planned deletion happened.</summary>
     public bool Succeeded => Failed.Count == 0;
 

@@ -36,6 +36,9 @@ public sealed record BackupStatus(
     BackupStatusOptions Options,
     IReadOnlyList<string> Problems)
 {
+    /// <summary>What did not make the folder stale but deserves a look: skipped ledger lines, files only named like backups.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>True when there is a backup and a verified backup, each within its limit.</summary>
     public bool Ok => Problems.Count == 0;
 
@@ -68,11 +71,24 @@ public sealed record BackupStatus(
         var now = options.Now ?? DateTimeOffset.UtcNow;
         var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
         var entries = BackupCatalog.List(directory.Path, cancellationToken);
-        var ledger = await VerificationLedger.ReadAsync(directory.Path, cancellationToken);
-        var newest = entries.Where(e => e.Kind == BackupKind.Regular).MaxBy(e => e.TakenAt);
-        var verified = await VerifiedBackups.NewestAsync(entries, ledger, cancellationToken);
+        var contents = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
+        var ledger = contents.Entries;
+        var newest = BackupCatalog.Newest(entries, now);
+        var verified = await VerifiedBackups.NewestAsync(entries, ledger, now, cancellationToken);
 
         var problems = new List<string>();
+
+        // A backup dated in the future is never "fresh": its clock was wrong or it is a stray copy, and it hides how old the real newest is.
+        foreach (var future in entries.Where(e => e.Kind == BackupKind.Regular && e.ContentProblem is null && e.IsFutureDatedAt(now)))
+        {
+            problems.Add($"{future.FileName} is {future.IgnoredReasonAt(now)}; it is not counted as a backup");
+        }
+
+        if (contents.Unreadable is { } unreadable)
+        {
+            problems.Add(unreadable);
+        }
+
         if (newest is null)
         {
             problems.Add($"no backup_*.dump in {directory.Path}");
@@ -93,7 +109,14 @@ public sealed record BackupStatus(
             problems.Add($"newest verified backup {verified.Backup.FileName} is {Old(verified.Backup.AgeAt(now))} (limit {Hours(options.MaxVerifiedAge)})");
         }
 
-        return new BackupStatus(directory.Path, now, newest, verified, options, problems);
+        var ignored = entries
+            .Where(e => e.IgnoredReasonAt(now) is not null && !e.IsFutureDatedAt(now))
+            .Select(e => $"{e.FileName}: {e.ContentProblem}")
+            .ToList();
+        return new BackupStatus(directory.Path, now, newest, verified, options, problems)
+        {
+            Warnings = [.. contents.Warnings, .. ignored.Select(i => "ignored: " + i)],
+        };
     }
 
     private static void Validate(BackupStatusOptions options)

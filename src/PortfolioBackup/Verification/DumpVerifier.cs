@@ -132,7 +132,11 @@ public sealed class DumpVerifier : IAsyncDisposable
 
         if (_options.LedgerDirectory is { } ledger)
         {
-            await VerificationLedger.AppendAsync(ledger, LedgerEntryOf(verdict), cancellationToken);
+            // An unwritable ledger does not change the verdict: it travels with it as a warning the report prints.
+            if (await VerificationLedger.AppendAsync(ledger, LedgerEntryOf(verdict), cancellationToken) is { } warning)
+            {
+                verdict = verdict with { Warnings = [.. verdict.Warnings, warning] };
+            }
         }
 
         timings.Print();

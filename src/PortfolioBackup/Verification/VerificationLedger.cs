@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Verification;
 
@@ -31,6 +32,16 @@ public sealed record LedgerEntry
     public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
 }
 
+/// <summary>What reading the ledger found: the entries that parse, a warning per line skipped, and whether it could be read at all.</summary>
+/// <param name="Entries">Every readable entry, oldest first.</param>
+/// <param name="Warnings">One line per skipped ledger line (torn, null, garbage or too long), naming the file and the line.</param>
+/// <param name="Unreadable">Why the ledger exists but could not be read (no permission, not a regular file), or null.</param>
+public sealed record LedgerContents(IReadOnlyList<LedgerEntry> Entries, IReadOnlyList<string> Warnings, string? Unreadable)
+{
+    /// <summary>The contents of a folder without a ledger.</summary>
+    public static LedgerContents Empty { get; } = new([], [], null);
+}
+
 /// <summary>
 /// The append-only record of verifications (<c>verification-ledger.jsonl</c> in the backup folder), one JSON object per
 /// line; retention and status use it to find the newest backup proven to restore.
@@ -40,49 +51,109 @@ public static class VerificationLedger
     /// <summary>The ledger's file name inside the backup folder.</summary>
     public const string FileName = "verification-ledger.jsonl";
 
+    /// <summary>Lines longer than this are skipped without being held in memory; a real entry is a few KiB.</summary>
+    public const int MaxLineBytes = 1 << 20;
+
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>The ledger's path in a backup folder.</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
     /// <summary>Every readable entry, oldest first; an empty list when there is no ledger. Lines that do not parse (a torn write) are skipped.</summary>
-    public static async Task<IReadOnlyList<LedgerEntry>> ReadAsync(string directory, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<LedgerEntry>> ReadAsync(string directory, CancellationToken cancellationToken = default) =>
+        (await LoadAsync(directory, cancellationToken)).Entries;
+
+    /// <summary>
+    /// Reads the ledger line by line, each line bounded by <see cref="MaxLineBytes"/>; a line that is torn, <c>null</c>,
+    /// garbage or too long is skipped with a warning, and an unreadable ledger is reported, never thrown.
+    /// </summary>
+    public static async Task<LedgerContents> LoadAsync(string directory, CancellationToken cancellationToken = default)
     {
         var path = PathIn(directory);
-        if (!System.IO.File.Exists(path))
+        var kind = NativeFile.KindOf(path);
+        if (kind == FileKind.Missing)
         {
-            return [];
+            return LedgerContents.Empty;
+        }
+
+        // A FIFO or device would block or have effects on open; a symlink is not ours.
+        if (kind != FileKind.Regular)
+        {
+            return new LedgerContents([], [], $"the verification ledger {path} is not a regular file");
+        }
+
+        var handle = NativeFile.Open(path, NativeFile.ReadOnly | NativeFile.NonBlocking, out var errno);
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            return new LedgerContents([], [], $"cannot read the verification ledger {path}: {NativeFile.Describe(errno)}");
         }
 
         var entries = new List<LedgerEntry>();
-        foreach (var line in await System.IO.File.ReadAllLinesAsync(path, cancellationToken))
+        var warnings = new List<string>();
+        try
         {
-            if (string.IsNullOrWhiteSpace(line))
+            await using var stream = new FileStream(handle, FileAccess.Read, 1 << 16);
+            await foreach (var (number, line) in LedgerLines.ReadAsync(stream, MaxLineBytes, cancellationToken))
             {
-                continue;
-            }
+                if (line is null)
+                {
+                    warnings.Add(Invariant($"skipped line {number} of {path}: longer than {MaxLineBytes / (1 << 20)} MiB"));
+                    continue;
+                }
 
-            try
-            {
-                if (JsonSerializer.Deserialize<LedgerEntry>(line, JsonOptions) is { } entry)
+                if (Parse(line) is { } entry)
                 {
                     entries.Add(entry);
                 }
-            }
-            catch (JsonException)
-            {
+                else if (!IsBlank(line))
+                {
+                    warnings.Add(Invariant($"skipped line {number} of {path}: not a verification entry (torn or damaged)"));
+                }
             }
         }
+        catch (IOException ex)
+        {
+            return new LedgerContents(entries, warnings, $"cannot read the verification ledger {path}: {ex.Message}");
+        }
 
-        return entries;
+        return new LedgerContents(entries, warnings, null);
     }
 
-    /// <summary>Appends one entry as a single line.</summary>
-    public static async Task AppendAsync(string directory, LedgerEntry entry, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Appends one entry as a single line, first ending a torn last line so the new entry is not glued onto it. Returns a
+    /// warning naming the file when the ledger cannot be written (the verdict itself still stands), else null.
+    /// </summary>
+    public static Task<string?> AppendAsync(string directory, LedgerEntry entry, CancellationToken cancellationToken = default)
     {
-        var line = JsonSerializer.Serialize(entry, JsonOptions) + "\n";
-        await using var stream = new FileStream(PathIn(directory), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathIn(directory);
+        var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, JsonOptions) + "\n");
+
+        // O_NOFOLLOW and mode 0600 at creation: root never writes through a planted link, and the umask cannot widen it.
+        using var handle = NativeFile.Open(path, NativeFile.ReadWrite | NativeFile.Append | NativeFile.Create | NativeFile.NonBlocking, out var errno);
+        if (handle.IsInvalid)
+        {
+            return Task.FromResult<string?>(Unwritable(path, NativeFile.Describe(errno)));
+        }
+
+        try
+        {
+            if (NativeFile.KindOf(handle).Kind != FileKind.Regular)
+            {
+                return Task.FromResult<string?>(Unwritable(path, "it is not a regular file"));
+            }
+
+            var length = RandomAccess.GetLength(handle);
+            var last = new byte[1];
+            var torn = length > 0 && RandomAccess.Read(handle, last, length - 1) == 1 && last[0] != (byte)'\n';
+            RandomAccess.Write(handle, torn ? [(byte)'\n', .. line] : line, length);
+            return Task.FromResult<string?>(null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromResult<string?>(Unwritable(path, ex.Message));
+        }
     }
 
     /// <summary>The newest healthy entry (optionally of one database) whose dump still exists in the folder, or null.</summary>
@@ -98,4 +169,25 @@ public static class VerificationLedger
             .Where(e => e.Healthy && (database is null || string.Equals(e.Database, database, StringComparison.Ordinal)) && (filter?.Invoke(e) ?? true))
             .OrderBy(e => e.VerifiedAt)
             .LastOrDefault();
+
+    private static LedgerEntry? Parse(byte[] line)
+    {
+        try
+        {
+            // "null", or an object without the required fields, is not an entry.
+            var entry = JsonSerializer.Deserialize<LedgerEntry>(line, JsonOptions);
+            return entry is { File: not null, Engine: not null } ? entry : null;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsBlank(byte[] line) => line.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r');
+
+    private static string Unwritable(string path, string reason) =>
+        $"could not record the verdict in the verification ledger {path}: {reason}; the verdict stands, but status and retention will not know of it";
+
+    private static string Invariant(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -19,7 +19,7 @@ public static class VerifiedBackups
     {
         var entries = await BackupCatalog.ListAsync(backupDirectory, cancellationToken);
         var ledger = await VerificationLedger.ReadAsync(ResolvedBackupDirectory.Resolve(backupDirectory).Path, cancellationToken);
-        return await NewestAsync(entries, ledger, cancellationToken);
+        return await NewestAsync(entries, ledger, DateTimeOffset.UtcNow, cancellationToken);
     }
 
     /// <summary>The file names retention must keep: the newest verified backup's name, or an empty set when there is none.</summary>
@@ -37,7 +37,7 @@ public static class VerifiedBackups
             .GroupBy(e => e.File, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.VerifiedAt).Last(), StringComparer.Ordinal);
 
-    internal static async Task<VerifiedBackup?> NewestAsync(IReadOnlyList<BackupEntry> entries, IReadOnlyList<LedgerEntry> ledger, CancellationToken cancellationToken)
+    internal static async Task<VerifiedBackup?> NewestAsync(IReadOnlyList<BackupEntry> entries, IReadOnlyList<LedgerEntry> ledger, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Backups newest first; for each, the healthy entries newest first: the first whose hash still matches wins. A dump
         // replaced after its verification (same name, other bytes) is not proven by the old verdict.
@@ -50,7 +50,8 @@ public static class VerifiedBackups
             return null;
         }
 
-        foreach (var backup in entries.Where(e => !e.IsSymlink).OrderByDescending(e => e.TakenAt))
+        // A file dated in the future or not an archive is never "the newest verified", whatever the ledger says.
+        foreach (var backup in entries.Where(e => !e.IsSymlink && e.IgnoredReasonAt(now) is null).OrderByDescending(e => e.TakenAt))
         {
             if (!healthyByFile.TryGetValue(backup.FileName, out var candidates))
             {

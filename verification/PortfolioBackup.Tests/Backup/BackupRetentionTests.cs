@@ -17,7 +17,7 @@ public sealed class BackupRetentionTests(PostgresServerFixture fixture)
         using var temp = new TempDirectory();
         foreach (var name in OldBackups)
         {
-            await File.WriteAllTextAsync(temp.Combine(name), "old");
+            await File.WriteAllTextAsync(temp.Combine(name), "PGDMP old");
         }
 
         var env = fixture.CliEnvironment(database, temp.Path);

@@ -104,15 +104,17 @@ public sealed class PruneAgeTests : IDisposable
     }
 
     [Fact]
-    public async Task Backup_dated_in_the_future_is_kept()
+    public async Task Backup_dated_in_the_future_is_kept_and_does_not_take_the_newest_slot()
     {
         var future = _folder.Backup(TimeSpan.FromDays(-2));
-        Enumerable.Range(0, 3).ToList().ForEach(i => _folder.BackupDaysOld(i + 1));
+        var real = Enumerable.Range(0, 3).Select(i => _folder.BackupDaysOld(i + 1)).ToList();
 
         var result = await Pruner.PruneAsync(Options(retentionDays: 0, minBackups: 1));
 
         File.Exists(future).Should().BeTrue("clock skew must never make a backup deletable");
-        result.Deleted.Should().HaveCount(3);
+        File.Exists(real[0]).Should().BeTrue("the newest real backup, not the future-dated file, is the newest");
+        result.Deleted.Should().HaveCount(2);
+        result.Ignored.Should().ContainSingle().Which.Reason.Should().StartWith("ignored: dated in the future");
     }
 
     [Fact]

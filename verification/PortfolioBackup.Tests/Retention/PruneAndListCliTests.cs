@@ -146,7 +146,9 @@ public sealed class PruneAndListCliTests : IDisposable
     public async Task List_shows_each_backup_with_age_size_manifest_and_kind()
     {
         var regular = _folder.Backup(TimeSpan.FromDays(3) + TimeSpan.FromHours(4), withManifest: false);
-        File.WriteAllBytes(regular, new byte[3 * 1024 * 1024]);
+        var content = new byte[3 * 1024 * 1024];
+        "PGDMP"u8.CopyTo(content);
+        File.WriteAllBytes(regular, content);
         var preRestore = _folder.Backup(TimeSpan.FromHours(2), prefix: BackupFileName.PreRestorePrefix);
         _folder.Foreign("notes.txt");
 
