@@ -1,5 +1,5 @@
-using PortfolioBackup.Configuration;
 using PortfolioBackup.Compose;
+using PortfolioBackup.Configuration;
 using PortfolioBackup.Tests.Fixtures;
 
 namespace PortfolioBackup.Tests.Compose;
