@@ -195,6 +195,7 @@ internal static class InspectCommand
         DumpFileKind.Empty => "empty file",
         DumpFileKind.Missing => "missing",
         DumpFileKind.Unreadable => "unreadable",
+        DumpFileKind.NotARegularFile => "not a regular file (never opened)",
         DumpFileKind.UnsupportedVersion => "custom-format archive of an unsupported version",
         _ => "not a PostgreSQL dump",
     };

@@ -41,6 +41,7 @@ internal static class VerifyCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            VerificationReportWriter.CheckTarget(parse.GetValue(report));
             var named = parse.GetValue(files) ?? [];
             string? directory = named.Length == 0
                 ? SettingsReader.RequireBackupDirectory(context.Environment, parse.GetValue(backupDir))
@@ -102,7 +103,7 @@ internal static class VerifyCommand
                 Server = new RestoreServerOptions
                 {
                     Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
-                    Image = parse.GetValue(image),
+                    Image = parse.GetValue(image) is { } given ? ImageReference.Validate(given, "--image") : null,
                     Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
                     AllowVersionMismatch = parse.GetValue(allowMismatch),
                     MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),

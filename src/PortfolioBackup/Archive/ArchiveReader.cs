@@ -63,7 +63,8 @@ public static class ArchiveReader
                 FileKind = probe.Kind,
                 Verdict = VerdictOf(probe.Kind),
                 Detail = probe.Detail,
-                Sha256 = options.ComputeSha256 ? await FileHash.Sha256Async(path, cancellationToken) : null,
+                // Only a regular file is hashed: a FIFO or a device would block or never end.
+                Sha256 = options.ComputeSha256 && DumpFile.Check(path) is null ? await FileHash.Sha256Async(path, cancellationToken) : null,
                 Duration = stopwatch.Elapsed,
             };
         }
@@ -140,15 +141,7 @@ public static class ArchiveReader
         return Task.Run(() => Scan(new BufferedStream(archive, BufferSize), name, size, stopwatch, cancellationToken), cancellationToken);
     }
 
-    internal static FileStream OpenFile(string path) =>
-        new(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read,
-            BufferSize = BufferSize,
-            Options = FileOptions.SequentialScan,
-        });
+    internal static FileStream OpenFile(string path) => DumpFile.OpenRead(path, BufferSize);
 
     internal static ArchiveVerdict VerdictOf(DumpFileKind kind) => kind switch
     {
@@ -160,7 +153,7 @@ public static class ArchiveReader
 
     private static ArchiveScan Scan(Stream stream, string path, long size, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
-        var reader = new ArchiveStreamReader(stream);
+        var reader = new ArchiveStreamReader(stream) { Length = size >= 0 ? size : null };
         var scan = new ScanState(path, size);
         try
         {
@@ -169,6 +162,12 @@ public static class ArchiveReader
             var entriesRead = 0;
             scan.Where = () => $"inside the table of contents (after {entriesRead} entries, {reader.Position} bytes)";
             scan.Toc = ArchiveTocReader.Read(reader, scan.Header, n => entriesRead = n);
+            var problems = ArchiveTocCheck.Find(scan.Toc);
+            if (problems.Count > 0)
+            {
+                return scan.Finish(reader, stopwatch, ArchiveVerdict.Corrupt, ArchiveTocCheck.Describe(problems), problems);
+            }
+
             if (!scan.Header.IsCompressionKnown)
             {
                 return scan.Finish(reader, stopwatch, ArchiveVerdict.UnsupportedCompression,
@@ -188,9 +187,14 @@ public static class ArchiveReader
             return scan.Finish(reader, stopwatch, ArchiveVerdict.Complete,
                 $"read {scan.Toc.Entries.Count} TOC entries and {scan.SeenBlocks.Count} data blocks ({reader.Position} bytes)");
         }
-        catch (ArchiveEndedException)
+        catch (ArchiveEndedException ex)
         {
-            return scan.Finish(reader, stopwatch, ArchiveVerdict.Incomplete, $"the archive ends {scan.Where()}: the file is truncated");
+            var why = ex.Message == new ArchiveEndedException().Message ? string.Empty : $" ({ex.Message})";
+            return scan.Finish(reader, stopwatch, ArchiveVerdict.Incomplete, $"the archive ends {scan.Where()}: the file is truncated{why}");
+        }
+        catch (CorruptCompressedDataException ex)
+        {
+            return scan.Finish(reader, stopwatch, ArchiveVerdict.Corrupt, $"corrupt {ex.Algorithm}-compressed data {scan.Where()}: {ex.Message}");
         }
         catch (EndOfStreamException ex) when (ex is not ArchiveEndedException)
         {
@@ -240,10 +244,17 @@ public static class ArchiveReader
                 throw new InvalidDataException($"a second data block for {entry.Desc} {entry.QualifiedName} (dump id {id}) starts at byte {blockStart}");
             }
 
+            // pg_dump rewrites the TOC with each block's real position; a different one means the TOC or the data moved.
+            if (entry.DataState == DataOffsetState.Set && entry.DataOffset != blockStart && reader.Length is not null)
+            {
+                throw new InvalidDataException(
+                    $"the table of contents says the data of {entry.Desc} {entry.QualifiedName} (dump id {id}) starts at byte {entry.DataOffset}, but its block starts at byte {blockStart}");
+            }
+
             switch (type)
             {
                 case BlockData when entry.Desc == "TABLE DATA":
-                    ReadTableData(reader, scan, entry, compression, buffer, cancellationToken);
+                    ReadTableData(reader, scan, entry, blockStart, compression, buffer, cancellationToken);
                     break;
                 case BlockData:
                     scan.Where = () => $"inside the data of {entry.Desc} {entry.QualifiedName} after {reader.Position} bytes";
@@ -258,7 +269,7 @@ public static class ArchiveReader
         }
     }
 
-    private static void ReadTableData(ArchiveStreamReader reader, ScanState scan, TocEntry entry, ArchiveCompression compression, byte[] buffer, CancellationToken cancellationToken)
+    private static void ReadTableData(ArchiveStreamReader reader, ScanState scan, TocEntry entry, long blockStart, ArchiveCompression compression, byte[] buffer, CancellationToken cancellationToken)
     {
         var isCopy = !string.IsNullOrWhiteSpace(entry.CopyStatement);
         IRowCounter counter = isCopy ? new CopyRowCounter() : new InsertRowCounter(scan.Toc!.StandardConformingStrings);
@@ -266,7 +277,7 @@ public static class ArchiveReader
         var start = reader.Position;
         long dataBytes = 0;
         scan.Tables.Add(table with { NotCountedReason = "the archive ends or breaks inside this table's data" });
-        scan.Where = () => $"inside the data of table {table.QualifiedName} after {reader.Position} bytes";
+        scan.Where = () => $"inside the data of table {table.QualifiedName} after {reader.Position} bytes (its block starts at byte {blockStart})";
         dataBytes = Consume(reader, compression, buffer, counter, cancellationToken);
         var rows = counter.Finish();
         scan.Tables[^1] = table with
@@ -304,8 +315,9 @@ public static class ArchiveReader
         }
 
         long total = 0;
-        using (var data = Decompress(chunks, compression))
+        try
         {
+            using var data = Decompress(chunks, compression);
             int read;
             while ((read = data.Read(buffer)) > 0)
             {
@@ -313,6 +325,13 @@ public static class ArchiveReader
                 total += read;
                 cancellationToken.ThrowIfCancellationRequested();
             }
+        }
+        catch (Exception ex) when (!chunks.Failed && compression != ArchiveCompression.None
+                                   && ex is not (ArchiveEndedException or OperationCanceledException or OutOfMemoryException))
+        {
+            // The chunk framing read fine, so the decompressor rejected its input: .NET's zlib calls every such error
+            // "an unsupported compression method", which would send the reader looking in the wrong place.
+            throw new CorruptCompressedDataException(compression, chunks.CompressedBytes, ex);
         }
 
         // A decompressor may stop at its end marker before the block's zero length; step over what is left.
@@ -343,8 +362,9 @@ public static class ArchiveReader
 
         public Func<string> Where { get; set; } = () => "at its start";
 
-        public ArchiveScan Finish(ArchiveStreamReader reader, Stopwatch stopwatch, ArchiveVerdict verdict, string detail) => new()
+        public ArchiveScan Finish(ArchiveStreamReader reader, Stopwatch stopwatch, ArchiveVerdict verdict, string detail, IReadOnlyList<string>? tocProblems = null) => new()
         {
+            TocProblems = tocProblems ?? [],
             Path = path,
             SizeBytes = size >= 0 ? size : reader.Position,
             FileKind = Header is null && verdict == ArchiveVerdict.Incomplete ? DumpFileKind.Truncated : DumpFileKind.Custom,
@@ -358,39 +378,4 @@ public static class ArchiveReader
             Duration = stopwatch.Elapsed,
         };
     }
-
-    /// <summary>Lets the uncompressed path share the decompressors' dispose pattern without closing the chunk stream.</summary>
-    private sealed class NonClosingStream(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer.AsSpan(offset, count));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
-
-/// <summary>The archive file itself ended (as opposed to a decompressor's input running short).</summary>
-internal sealed class ArchiveEndedException() : EndOfStreamException("the archive ends early");

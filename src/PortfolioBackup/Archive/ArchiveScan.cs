@@ -81,6 +81,9 @@ public sealed record ArchiveScan
     /// <summary>Bytes of the file consumed.</summary>
     public long BytesRead { get; init; }
 
+    /// <summary>Where the TOC does not hang together (a dependency on an unlisted entry, a data entry naming another table than its TABLE, a data offset that points elsewhere); any makes the verdict Corrupt.</summary>
+    public IReadOnlyList<string> TocProblems { get; init; } = [];
+
     /// <summary>The verdict.</summary>
     public required ArchiveVerdict Verdict { get; init; }
 
@@ -99,7 +102,15 @@ public sealed record ArchiveScan
     /// <summary>True when the verdict is <see cref="ArchiveVerdict.Complete"/>.</summary>
     public bool IsComplete => Verdict == ArchiveVerdict.Complete;
 
-    /// <summary>Rows per table keyed "schema.name", for tables whose rows were counted exactly.</summary>
+    /// <summary>Rows per table keyed by the exact (schema, name) pair, for tables whose rows were counted exactly.</summary>
+    public IReadOnlyDictionary<(string Schema, string Name), long> RowCountsByTable =>
+        Tables.Where(t => t.Rows is not null).GroupBy(t => (t.Schema, t.Name)).ToDictionary(g => g.Key, g => g.First().Rows!.Value);
+
+    /// <summary>
+    /// Rows per table keyed "schema.name", for tables whose rows were counted exactly. Schema "a.b" table "c" and schema
+    /// "a" table "b.c" share a key, so such tables are left out rather than mixed up: use <see cref="RowCountsByTable"/>.
+    /// </summary>
     public IReadOnlyDictionary<string, long> RowCounts =>
-        Tables.Where(t => t.Rows is not null).ToDictionary(t => t.QualifiedName, t => t.Rows!.Value, StringComparer.Ordinal);
+        Tables.Where(t => t.Rows is not null).GroupBy(t => t.QualifiedName, StringComparer.Ordinal).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key, g => g.Single().Rows!.Value, StringComparer.Ordinal);
 }

@@ -14,6 +14,12 @@ internal sealed class ArchiveStreamReader(Stream stream)
 
     public int OffsetSize { get; set; } = 8;
 
+    /// <summary>Bytes the stream holds from where this reader started, when known; lengths read from the archive are checked against it.</summary>
+    public long? Length { get; init; } = stream.CanSeek ? stream.Length - stream.Position : null;
+
+    /// <summary>Bytes left after the current position, when the length is known.</summary>
+    public long? Remaining => Length - Position;
+
     /// <summary>Bytes consumed so far (streams that cannot seek do not report a position).</summary>
     public long Position { get; private set; }
 
@@ -65,6 +71,24 @@ internal sealed class ArchiveStreamReader(Stream stream)
         {
             count -= ReadSome(scratch[..(int)Math.Min(count, scratch.Length)]);
         }
+    }
+
+    private const int MaxString = 0x3fffffff;
+    private const int ChunkSize = 1 << 20;
+
+    /// <summary>Reads a long string chunk by chunk, so that memory grows with the bytes really present, not with the claim.</summary>
+    private byte[] ReadLong(int length)
+    {
+        using var collected = new MemoryStream();
+        var chunk = new byte[ChunkSize];
+        while (collected.Length < length)
+        {
+            var want = (int)Math.Min(chunk.Length, length - collected.Length);
+            ReadExactly(chunk.AsSpan(0, want));
+            collected.Write(chunk, 0, want);
+        }
+
+        return collected.ToArray();
     }
 
     public int ReadInt()
@@ -123,13 +147,24 @@ internal sealed class ArchiveStreamReader(Stream stream)
             return null;
         }
 
-        if (length > 256 * 1024 * 1024)
+        // PostgreSQL allocates nothing bigger than MaxAllocSize (1 GB - 1), so no string in a header or TOC is longer.
+        if (length > MaxString)
         {
-            throw new InvalidDataException($"a string of {length} bytes in the archive header or TOC is not plausible");
+            throw new InvalidDataException($"a string of {length} bytes at byte {Position} is not plausible (PostgreSQL's limit is {MaxString})");
         }
 
-        var bytes = new byte[length];
-        ReadExactly(bytes);
+        // A claimed length is believed only as far as the file can hold it: a 158-byte file must not cost 200 MB.
+        if (Remaining is { } remaining && length > remaining)
+        {
+            throw new ArchiveEndedException($"the archive ends inside a string of {length} bytes that starts at byte {Position}, with only {remaining} bytes left");
+        }
+
+        var bytes = length <= ChunkSize ? new byte[length] : ReadLong(length);
+        if (length <= ChunkSize)
+        {
+            ReadExactly(bytes);
+        }
+
         return Encoding.UTF8.GetString(bytes);
     }
 }

@@ -23,7 +23,9 @@ internal static class ArchiveTocReader
             throw new InvalidDataException($"implausible TOC entry count {count}");
         }
 
-        var entries = new List<TocEntry>(Math.Min(count, 100_000));
+        // Capacity from what the file can hold, not from the claim: every entry takes well over 16 bytes.
+        var capacity = (int)Math.Min(Math.Min(count, 100_000), (reader.Remaining ?? 16 * 1024) / 16);
+        var entries = new List<TocEntry>(capacity);
         for (var i = 0; i < count; i++)
         {
             progress?.Invoke(i);

@@ -9,6 +9,9 @@ internal sealed class DataChunkStream(ArchiveStreamReader reader) : Stream
     private int _remainingInChunk;
     private bool _ended;
 
+    /// <summary>True when the chunk framing itself broke (a bad length, the file's end), as opposed to the bytes inside it.</summary>
+    public bool Failed { get; private set; }
+
     /// <summary>Compressed bytes delivered so far.</summary>
     public long CompressedBytes { get; private set; }
 
@@ -39,7 +42,17 @@ internal sealed class DataChunkStream(ArchiveStreamReader reader) : Stream
             return 0;
         }
 
-        var read = reader.ReadSome(buffer[..Math.Min(buffer.Length, _remainingInChunk)]);
+        int read;
+        try
+        {
+            read = reader.ReadSome(buffer[..Math.Min(buffer.Length, _remainingInChunk)]);
+        }
+        catch
+        {
+            Failed = true;
+            throw;
+        }
+
         _remainingInChunk -= read;
         CompressedBytes += read;
         return read;
@@ -76,9 +89,20 @@ internal sealed class DataChunkStream(ArchiveStreamReader reader) : Stream
     {
         while (_remainingInChunk == 0 && !_ended)
         {
-            var length = reader.ReadInt();
+            int length;
+            try
+            {
+                length = reader.ReadInt();
+            }
+            catch
+            {
+                Failed = true;
+                throw;
+            }
+
             if (length < 0)
             {
+                Failed = true;
                 throw new InvalidDataException($"a data chunk has a negative length ({length})");
             }
 

@@ -30,6 +30,9 @@ public enum DumpFileKind
     /// <summary>A custom archive of a version this reader does not know.</summary>
     UnsupportedVersion,
 
+    /// <summary>Not a regular file: a FIFO, a socket or a device (also through a symbolic link); never opened, so never waited on.</summary>
+    NotARegularFile,
+
     /// <summary>Anything else (random bytes, another program's file).</summary>
     NotADump,
 }

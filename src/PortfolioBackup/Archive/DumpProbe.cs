@@ -24,19 +24,10 @@ public static class DumpProbe
                 : new(path, DumpFileKind.NotADump, "a directory, not a dump file", null, 0);
         }
 
-        if (!File.Exists(path))
+        var (stream, kind, detail) = DumpFile.TryOpen(path);
+        if (stream is null)
         {
-            return new(path, DumpFileKind.Missing, "the file does not exist", null, 0);
-        }
-
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return new(path, DumpFileKind.Unreadable, "the file cannot be read (permission denied)", null, 0);
+            return new(path, kind, detail, null, 0);
         }
 
         await using (stream)
@@ -55,8 +46,8 @@ public static class DumpProbe
                 return ReadHeader(path, stream, size);
             }
 
-            var kind = Classify(prefix);
-            return new(path, kind.Kind, kind.Detail, null, size);
+            var classified = Classify(prefix);
+            return new(path, classified.Kind, classified.Detail, null, size);
         }
     }
 
@@ -135,9 +126,10 @@ public static class DumpProbe
             var header = ReadHeader(new ArchiveStreamReader(stream));
             return new(path, DumpFileKind.Custom, $"custom-format archive {header.ArchiveVersion.ToString(3)}, {header.CompressionName} compression", header, size);
         }
-        catch (EndOfStreamException)
+        catch (EndOfStreamException ex)
         {
-            return new(path, DumpFileKind.Truncated, $"the file is truncated: it ends inside the archive header after {size} bytes", null, size);
+            var why = ex is ArchiveEndedException { Message: var m } && m != new ArchiveEndedException().Message ? $" ({m})" : string.Empty;
+            return new(path, DumpFileKind.Truncated, $"the file is truncated: it ends inside the archive header after {size} bytes{why}", null, size);
         }
         catch (UnsupportedArchiveVersionException ex)
         {

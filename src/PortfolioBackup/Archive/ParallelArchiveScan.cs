@@ -16,7 +16,7 @@ internal static class ParallelArchiveScan
     public static async Task<ArchiveScan?> TryScanAsync(string path, long size, ArchiveScanOptions options, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var toc = ReadToc(path);
-        if (toc is null || !toc.Header.IsCompressionKnown || !toc.HasDataOffsets)
+        if (toc is null || !toc.Header.IsCompressionKnown || !toc.HasDataOffsets || ArchiveTocCheck.Find(toc).Count > 0)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using PortfolioBackup.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -162,11 +163,13 @@ public static class ComposeImageResolver
 
             var unset = new List<string>();
             image = ComposeInterpolation.Interpolate(raw, lookup, $"{file} (image of service {name})", unset).Trim();
-            if (image.Length == 0 || image.EndsWith(':') || image.EndsWith('@'))
+            if (ImageReference.Problem(image) is { } problem)
             {
-                var reason = unset.Count > 0 ? $"variable {string.Join(", ", unset)} is not set" : "the value is incomplete";
-                throw new ComposeException(
-                    $"{file}: image of service {name} is \"{raw}\", which resolves to \"{image}\" because {reason}; set it in the environment or in .env, or pass --image");
+                // The file names an image, only a wrong one: falling back to another engine would verify against the wrong server.
+                var reason = unset.Count > 0 ? $"variable {string.Join(", ", unset)} is not set" : problem;
+                throw new ConfigurationException(
+                    [$"{file}: image of service {name} is \"{raw}\", which resolves to \"{image}\", an invalid image reference because {reason}"],
+                    "Set the variable in the environment or in .env, fix the compose file, or pass --image.");
             }
         }
 

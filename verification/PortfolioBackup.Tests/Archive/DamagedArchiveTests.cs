@@ -163,7 +163,8 @@ public sealed class DamagedArchiveTests(PostgresServerFixture fixture) : IDispos
     private async Task<string> CraftVersion115Async(byte algorithm)
     {
         var database = await fixture.CreateDatabaseAsync();
-        var bytes = await File.ReadAllBytesAsync(await DumpMaker.DumpToFileAsync(fixture, database, _dir.Combine("v114.dump")));
+        // Written to a pipe, so the TOC records no offsets that the 4 bytes removed below would make wrong.
+        var bytes = await File.ReadAllBytesAsync(await DumpMaker.DumpThroughPipeAsync(fixture, database, _dir.Combine("v114.dump")));
         bytes[6].Should().Be(14);
         bytes[6] = 15;
         var crafted = bytes.AsSpan(0, 11).ToArray().Append(algorithm).Concat(bytes.AsSpan(16).ToArray()).ToArray();

@@ -1,4 +1,5 @@
 using PortfolioBackup.Compose;
+using PortfolioBackup.Configuration;
 using PortfolioBackup.Tests.Fixtures;
 
 namespace PortfolioBackup.Tests.Compose;
@@ -274,7 +275,7 @@ public sealed class ComposeImageResolverTests : IDisposable
 
         var act = () => ComposeImageResolver.ResolveAsync(new ComposeOptions { Files = [file] }, NoEnvironment);
 
-        (await act.Should().ThrowAsync<ComposeException>()).Which.Message.Should().Contain("PG_VERSION is not set").And.Contain("--image");
+        (await act.Should().ThrowAsync<ConfigurationException>()).Which.Message.Should().Contain("PG_VERSION is not set").And.Contain("--image");
     }
 
     [Fact]
