@@ -22,6 +22,7 @@ internal static class ArchiveTocCheck
             }
         }
 
+        var parents = PartitionParents(toc);
         var offsets = new Dictionary<long, TocEntry>();
         foreach (var entry in toc.Entries)
         {
@@ -56,7 +57,7 @@ internal static class ArchiveTocCheck
 
             if (entry.Desc == "TABLE DATA")
             {
-                CheckTableData(entry, name, byId, problems);
+                CheckTableData(entry, name, byId, parents, problems);
             }
         }
 
@@ -68,7 +69,7 @@ internal static class ArchiveTocCheck
         $"the table of contents is inconsistent (damaged after pg_dump wrote it): {string.Join("; ", problems.Take(3))}" +
         (problems.Count > 3 ? $"; and {problems.Count - 3} more" : string.Empty);
 
-    private static void CheckTableData(TocEntry entry, string name, Dictionary<int, TocEntry> byId, List<string> problems)
+    private static void CheckTableData(TocEntry entry, string name, Dictionary<int, TocEntry> byId, Dictionary<(string, string), (string, string)> parents, List<string> problems)
     {
         var missing = entry.Dependencies.Where(d => d > 0 && !byId.ContainsKey(d)).ToList();
         if (missing.Count > 0)
@@ -89,11 +90,41 @@ internal static class ArchiveTocCheck
             {
                 problems.Add($"{name} has an unreadable COPY statement");
             }
-            else if (copied.Value.Schema != (entry.Namespace ?? string.Empty) || copied.Value.Name != entry.Tag)
+            else if (!Ancestry((entry.Namespace ?? string.Empty, entry.Tag), parents).Contains(copied.Value))
             {
+                // pg_dump --load-via-partition-root copies a partition's rows into its root, which the TOC's ATTACH entries name.
                 problems.Add($"{name} copies into {copied.Value.Schema}.{copied.Value.Name}, not into {entry.QualifiedName}");
             }
         }
+    }
+
+    /// <summary>Each partition's parent, from the TABLE ATTACH entries (<c>ALTER TABLE ONLY parent ATTACH PARTITION child …</c>).</summary>
+    private static Dictionary<(string, string), (string, string)> PartitionParents(ArchiveToc toc)
+    {
+        const string prefix = "ALTER TABLE ONLY ";
+        var parents = new Dictionary<(string, string), (string, string)>();
+        foreach (var attach in toc.Entries.Where(e => e.Desc == "TABLE ATTACH" && e.Definition is not null))
+        {
+            var definition = attach.Definition!;
+            if (definition.StartsWith(prefix, StringComparison.Ordinal) && CopiedTable("COPY " + definition[prefix.Length..]) is { } parent)
+            {
+                parents.TryAdd((attach.Namespace ?? string.Empty, attach.Tag), parent);
+            }
+        }
+
+        return parents;
+    }
+
+    /// <summary>The table itself and every partition ancestor of it (bounded: a damaged TOC could describe a cycle).</summary>
+    private static List<(string, string)> Ancestry((string, string) table, Dictionary<(string, string), (string, string)> parents)
+    {
+        var chain = new List<(string, string)> { table };
+        while (chain.Count <= parents.Count && parents.TryGetValue(chain[^1], out var parent))
+        {
+            chain.Add(parent);
+        }
+
+        return chain;
     }
 
     /// <summary>The schema and table a <c>COPY schema.table (…) FROM stdin;</c> statement names (identifiers as fmtId quotes them).</summary>

@@ -32,14 +32,27 @@ public static class Restorer
 
         await using var client = TargetClient.For(options.Target);
 
-        // Reading the target (its version and tables) changes nothing; every check of the dump runs before anything does.
-        options.Progress?.Invoke($"inspecting {options.Target.Describe()}");
-        var target = await InspectTargetAsync(client, cancellationToken);
-        var (manifest, checks) = await CheckDumpAsync(dumpPath, client, target, options, cancellationToken);
+        // Every check of the dump runs before anything changes; the target is only read (version, tables), and only once
+        // the dump passed the checks that need no server.
+        TargetState? inspected = null;
+        async Task<TargetState> InspectOnceAsync(CancellationToken token)
+        {
+            if (inspected is null)
+            {
+                options.Progress?.Invoke($"inspecting {options.Target.Describe()}");
+                inspected = await InspectTargetAsync(client, token);
+            }
+
+            return inspected;
+        }
+
+        var (manifest, checks) = await CheckDumpAsync(dumpPath, client, InspectOnceAsync, options, cancellationToken);
         if (checks.Any(c => !c.Passed) && !options.Force)
         {
             throw new DumpRejectedException(dumpPath, checks);
         }
+
+        var target = await InspectOnceAsync(cancellationToken);
 
         var mappedDump = await client.MapDumpAsync(dumpPath, cancellationToken);
         var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
@@ -126,12 +139,16 @@ public static class Restorer
     /// can take the dump: its pg_restore, its extensions), and with <c>--verify full</c> a restore into a throwaway server.
     /// </summary>
     private static async Task<(BackupManifest? Manifest, IReadOnlyList<CheckResult> Checks)> CheckDumpAsync(
-        string dumpPath, TargetClient client, TargetState target, RestoreOptions options, CancellationToken cancellationToken)
+        string dumpPath, TargetClient client, Func<CancellationToken, Task<TargetState>> inspect, RestoreOptions options, CancellationToken cancellationToken)
     {
         var contextOptions = new CheckContextOptions
         {
             Expectations = options.FullVerification.Expectations,
-            Target = new ClientCheckTarget(client, target.ServerVersion, target.Exists ? client.Connection.Database : target.MaintenanceDatabase),
+            TargetFactory = async token =>
+            {
+                var target = await inspect(token);
+                return new ClientCheckTarget(client, target.ServerVersion, target.Exists ? client.Connection.Database : target.MaintenanceDatabase);
+            },
         };
         await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
         if (options.Verify == RestoreVerifyMode.None)

@@ -94,11 +94,21 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
 
     private string Container => Target.Container!;
 
+    private readonly Dictionary<string, string> _mapped = new(StringComparer.Ordinal);
+
     public override async Task<string> MapDumpAsync(string dumpPath, CancellationToken cancellationToken)
     {
+        // The pre-flight's pg_restore --list and the restore itself read the same copy: a dump is copied in once.
+        var source = Path.GetFullPath(dumpPath);
+        if (_mapped.TryGetValue(source, out var copied))
+        {
+            return copied;
+        }
+
         var inside = $"/tmp/portfolio-restore-{Guid.NewGuid():N}.dump";
         _copies.Add(inside);
-        await Docker.RunCheckedAsync(["cp", Path.GetFullPath(dumpPath), $"{Container}:{inside}"], cancellationToken);
+        await Docker.RunCheckedAsync(["cp", source, $"{Container}:{inside}"], cancellationToken);
+        _mapped[source] = inside;
         return inside;
     }
 

@@ -104,7 +104,7 @@ public sealed class HostileArchiveTests(PostgresServerFixture fixture) : IDispos
         scan.IsComplete.Should().BeFalse(scan.Detail);
         scan.Detail.Should().Contain("usXrs").And.Contain("public.users");
         run.ExitCode.Should().Be(1, run.AllOutput);
-        run.AllOutput.Should().Contain("usXrs");
+        run.AllOutput.Should().Contain("usXrs").And.Contain("FAIL  toc: the table of contents is inconsistent");
     }
 
     [Fact]

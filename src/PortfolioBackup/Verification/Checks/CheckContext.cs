@@ -13,6 +13,7 @@ public sealed class CheckContext : IAsyncDisposable
 {
     private readonly Lazy<Task<ArchiveScan>> _scan;
     private readonly Action<string>? _progress;
+    private ICheckTarget? _target;
 
     private CheckContext(string dumpPath, DumpProbeResult probe, CheckContextOptions options, CancellationToken cancellationToken)
     {
@@ -43,8 +44,8 @@ public sealed class CheckContext : IAsyncDisposable
     /// <summary>Why the manifest beside the dump could not be read, or null.</summary>
     public string? ManifestProblem { get; private init; }
 
-    /// <summary>The PostgreSQL the dump goes to, or null in the quick tier.</summary>
-    public ICheckTarget? Target => Options.Target;
+    /// <summary>The PostgreSQL the dump goes to, or null in the quick tier (and before a lazily reached target was needed).</summary>
+    public ICheckTarget? Target => _target ?? Options.Target;
 
     /// <summary>The throwaway server the full tier restores into, or null.</summary>
     public IRestoreServer? Server => Options.Server;
@@ -145,6 +146,15 @@ public sealed class CheckContext : IAsyncDisposable
 
     internal void Progress(string check) => _progress?.Invoke(check);
 
+    /// <summary>Reaches the target through <see cref="CheckContextOptions.TargetFactory"/> the first time a check needs it.</summary>
+    internal async Task ReachTargetAsync(CancellationToken cancellationToken)
+    {
+        if (Target is null && Options.TargetFactory is { } factory)
+        {
+            _target = await factory(cancellationToken);
+        }
+    }
+
     /// <summary>Closes the restored database's connection (the database itself belongs to whoever created it).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -179,6 +189,12 @@ public sealed record CheckContextOptions
 
     /// <summary>The PostgreSQL the dump goes to, or null (the quick tier).</summary>
     public ICheckTarget? Target { get; init; }
+
+    /// <summary>
+    /// Reaches the target only when a check first needs it, so a dump that fails the quick checks never makes a connection
+    /// (the restore's real target); used when <see cref="Target"/> is null.
+    /// </summary>
+    public Func<CancellationToken, Task<ICheckTarget>>? TargetFactory { get; init; }
 
     /// <summary>The throwaway server of the full tier, or null.</summary>
     public IRestoreServer? Server { get; init; }

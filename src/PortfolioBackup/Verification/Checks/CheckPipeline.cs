@@ -21,6 +21,11 @@ internal static class CheckPipeline
                 continue;
             }
 
+            if (check.Needs.HasFlag(CheckNeeds.Target) && results.All(r => r.Passed))
+            {
+                await context.ReachTargetAsync(cancellationToken);
+            }
+
             var missing = context.Missing(check.Needs, results);
             if (missing is not null)
             {

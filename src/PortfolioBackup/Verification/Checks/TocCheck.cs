@@ -1,6 +1,11 @@
+using PortfolioBackup.Archive;
+
 namespace PortfolioBackup.Verification.Checks;
 
-/// <summary><c>toc</c>: the table of contents reads natively, every entry whole.</summary>
+/// <summary>
+/// <c>toc</c>: the table of contents reads natively, every entry whole, and is consistent with itself (unique ids, existing
+/// dependencies, data entries matching their tables, offsets where the blocks are): this is what proves a dump without a manifest.
+/// </summary>
 internal sealed class TocCheck : IVerificationCheck
 {
     public string Name => "toc";
@@ -13,6 +18,11 @@ internal sealed class TocCheck : IVerificationCheck
         if (scan.Toc is not { } toc)
         {
             return CheckResult.Fail(Name, scan.Detail);
+        }
+
+        if (scan.TocProblems.Count > 0)
+        {
+            return CheckResult.Fail(Name, ArchiveTocCheck.Describe(scan.TocProblems));
         }
 
         var withData = toc.TableData.Count();
