@@ -90,7 +90,13 @@ public sealed class ContainerRestoreServer : IRestoreServer
                 .WithLogger(NullLogger.Instance)
                 .WithUsername(Superuser)
                 .WithPassword(password)
-                .WithCommand(RestoreTuning.SelectMany(setting => new[] { "-c", setting }).ToArray());
+                .WithCommand(RestoreTuning.SelectMany(setting => new[] { "-c", setting }).ToArray())
+
+                // The image's initdb trusts host connections from the container's own loopback; nothing network-facing is trusted
+                // here (the socket inside the container stays trusted: only an exec into it reaches that).
+                .WithEnvironment("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256")
+                .WithEnvironment("POSTGRES_INITDB_ARGS", "--auth-host=scram-sha-256 --auth-local=trust")
+                .WithCreateParameterModifier(BindToLoopback);
             foreach (var mount in mounts)
             {
                 builder = builder.WithBindMount(mount, mount, AccessMode.ReadOnly);
@@ -236,6 +242,21 @@ public sealed class ContainerRestoreServer : IRestoreServer
         catch (DockerApiException)
         {
             // Already being removed (409): nothing left to do.
+        }
+    }
+
+    /// <summary>Publishes the ports on 127.0.0.1 only (Docker's default is every address) when the daemon runs on this machine.</summary>
+    private static void BindToLoopback(CreateContainerParameters parameters)
+    {
+        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        if (parameters.HostConfig?.PortBindings is not { } bindings || (dockerHost is not null && !dockerHost.StartsWith("unix://", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        foreach (var binding in bindings.Values.Where(b => b is not null).SelectMany(b => b))
+        {
+            binding.HostIP = "127.0.0.1";
         }
     }
 

@@ -123,6 +123,7 @@ public static class RestoreServerFactory
         var server = await LocalRestoreServer.StartAsync(
             new LocalServerOptions { MajorVersion = binaries.MajorVersion, StartTimeout = options.StartTimeout, DataOnRam = options.DataOnRam },
             cancellationToken);
+        notes.AddRange(server.CleanupNotes);
         if (options.DataOnRam)
         {
             notes.Add($"the throwaway cluster's data directory is in RAM ({DataPlacement.RamDirectory}): the dumps fit in a third of the free memory");
