@@ -7,6 +7,36 @@ namespace PortfolioBackup.Engines;
 internal static class ClusterInit
 {
     /// <summary>
+    /// True when the cache folder can only have been filled by us: it is ours (made now, 0700, when missing), not a link,
+    /// and no one else can write to it. A cluster planted there would run its settings (archive_command, preloaded
+    /// libraries) with our restored data.
+    /// </summary>
+    public static async Task<bool> IsTrustedCacheAsync(string cache, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!Directory.Exists(cache) && new FileInfo(cache).LinkTarget is null)
+            {
+                Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                return true;
+            }
+
+            var info = new DirectoryInfo(cache);
+            if (info.LinkTarget is not null || (info.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            {
+                return false;
+            }
+
+            var owner = await ToolRunner.RunAsync(new ToolInvocation("stat", ["-c", "%u", cache]), cancellationToken);
+            return owner.Succeeded && owner.StandardOutput.Trim() == OperatingSystemIdentity.EffectiveUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Copies a cluster that initdb made once (0.06 s against 0.35–1.2 s for initdb). The cache entry is built in a
     /// temporary folder and renamed into place, so a racing process either sees it whole or builds its own and loses the
     /// rename harmlessly.

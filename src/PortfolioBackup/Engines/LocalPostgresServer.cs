@@ -101,7 +101,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(root, StaleServerCleanup.OwnerFile), ProcessOwner.Current, cancellationToken);
             ChildWatchdog.RemoveWhenGone(root);
             ServerAccess.CreateSocketDirectory(Path.Combine(root, "socket"));
-            if (options.PristineCacheDirectory is { } cache && options.SuperuserPassword is null)
+            if (options.PristineCacheDirectory is { } cache && options.SuperuserPassword is null && await ClusterInit.IsTrustedCacheAsync(cache, cancellationToken))
             {
                 await ClusterInit.CopyPristineAsync(options, binaries, cache, root, cancellationToken);
             }

@@ -85,5 +85,20 @@ public sealed class LocalServerSecurityTests(PostgresServerFixture fixture) : ID
         exitCode.Should().Be(0, cli.Output);
     }
 
+    [Fact]
+    public async Task A_cluster_cache_folder_others_can_write_to_is_never_used()
+    {
+        var cache = _dir.Combine("cache");
+        Directory.CreateDirectory(cache);
+        File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
+
+        await using (var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { ParentDirectory = _dir.Path, PristineCacheDirectory = cache }))
+        {
+            (await server.OpenConnectionAsync()).Dispose();
+        }
+
+        Directory.EnumerateFileSystemEntries(cache).Should().BeEmpty("another user could have planted a cluster (and its settings) there");
+    }
+
     private Task<LocalPostgresServer> StartAsync() => LocalPostgresServer.StartAsync(new LocalServerOptions { ParentDirectory = _dir.Path });
 }

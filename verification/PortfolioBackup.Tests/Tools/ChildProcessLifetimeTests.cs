@@ -40,7 +40,9 @@ public sealed class ChildProcessLifetimeTests(PostgresServerFixture fixture) : I
         postmaster.Should().NotBeNull("verify starts a throwaway postgres; output: " + cli.Output);
         var root = DataRoot(postmaster!.Value);
         var server = ServerProcesses(postmaster.Value);
-        foreach (var watchdog in ProcFs.Descendants(cli.ProcessId).Where(p => ProcFs.CommandLine(p).Contains("portfolio-backup-watchdog", StringComparison.Ordinal)))
+        var watchdogs = ProcFs.Descendants(cli.ProcessId).Where(p => ProcFs.CommandLine(p).Contains("portfolio-backup-watchdog", StringComparison.Ordinal)).ToList();
+        watchdogs.Should().NotBeEmpty("every run that starts children has a watchdog");
+        foreach (var watchdog in watchdogs)
         {
             ProcFs.Kill(watchdog);
         }
