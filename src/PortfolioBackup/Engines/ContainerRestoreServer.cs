@@ -57,6 +57,9 @@ public sealed class ContainerRestoreServer : IRestoreServer
     /// <inheritdoc />
     public string ServerVersion { get; private set; } = string.Empty;
 
+    /// <summary>What was cleaned up after earlier killed runs before this container started.</summary>
+    public IReadOnlyList<string> CleanupNotes { get; private set; } = [];
+
     /// <summary>The Docker id of the container.</summary>
     public string ContainerId { get; private set; } = string.Empty;
 
@@ -81,11 +84,13 @@ public sealed class ContainerRestoreServer : IRestoreServer
                 throw new ContainerEngineException($"cannot mount {missing} into the container: the folder does not exist; check the backup folder");
             }
 
+            var cleanup = await StaleContainerCleanup.RunAsync(docker, cancellationToken);
             await EnsureImageAsync(docker, options, cancellationToken);
             var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
             var name = "portfolio-restore-" + Guid.NewGuid().ToString("N")[..12];
             var builder = new PostgreSqlBuilder(options.Image)
                 .WithName(name)
+                .WithLabel(StaleContainerCleanup.Labels)
                 .WithImagePullPolicy(PullPolicy.Never)
                 .WithLogger(NullLogger.Instance)
                 .WithUsername(Superuser)
@@ -109,6 +114,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
             }
 
             server = new ContainerRestoreServer(builder.Build(), docker, options, password, mounts, name);
+            server.CleanupNotes = cleanup;
             await server.WaitUntilStartedAsync(cancellationToken);
             return server;
         }

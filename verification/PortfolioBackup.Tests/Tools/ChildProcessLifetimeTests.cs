@@ -96,3 +96,48 @@ public sealed class ChildProcessLifetimeTests(PostgresServerFixture fixture) : I
         return Path.GetDirectoryName(data)!;
     }
 }
+
+/// <summary>SIGKILL of a verify that uses the container engine: its container is removed by the next run, which says so.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ContainerLifetimeTests(PostgresServerFixture fixture) : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_run_after_a_killed_container_verify_removes_the_container_it_left_and_says_so()
+    {
+        var database = await SlowDump.DatabaseAsync(fixture);
+        await SlowDump.DumpIntoAsync(fixture, _dir.Path);
+        var before = await ContainersAsync();
+        await using var cli = CliProcess.Start(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "container", "--image", "postgres:15");
+        var started = new List<string>();
+        (await ProcFs.WaitUntilAsync(
+            () =>
+            {
+                started = ContainersAsync().GetAwaiter().GetResult().Except(before).ToList();
+                return started.Count > 0 || !ProcFs.IsAlive(cli.ProcessId);
+            },
+            TimeSpan.FromSeconds(90))).Should().BeTrue();
+        started.Should().NotBeEmpty("verify starts a container; output: " + cli.Output);
+        ProcFs.Kill(cli.ProcessId);
+        await cli.WaitAsync();
+        using var next = new TempDirectory();
+        var small = await fixture.CreateDatabaseAsync();
+        await Verification.TestDumps.DumpAsync(fixture, small, next.Combine(Verification.TestDumps.BackupName(1)));
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(small, next.Path), "verify", "--engine", "container", "--image", "postgres:15");
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.AllOutput.Should().Contain("removed container").And.Contain(started[0]);
+        (await ContainersAsync()).Should().NotContain(started);
+    }
+
+    private static async Task<IReadOnlyList<string>> ContainersAsync()
+    {
+        var result = await CliWrap.Buffered.BufferedCommandExtensions.ExecuteBufferedAsync(
+            CliWrap.Cli.Wrap("docker").WithArguments(["ps", "-a", "--filter", "name=portfolio-restore-", "--format", "{{.Names}}"]));
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}
