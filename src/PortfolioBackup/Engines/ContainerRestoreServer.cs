@@ -57,6 +57,9 @@ public sealed class ContainerRestoreServer : IRestoreServer
     /// <inheritdoc />
     public string ServerVersion { get; private set; } = string.Empty;
 
+    /// <summary>What was cleaned up after earlier killed runs before this container started.</summary>
+    public IReadOnlyList<string> CleanupNotes { get; private set; } = [];
+
     /// <summary>The Docker id of the container.</summary>
     public string ContainerId { get; private set; } = string.Empty;
 
@@ -81,16 +84,24 @@ public sealed class ContainerRestoreServer : IRestoreServer
                 throw new ContainerEngineException($"cannot mount {missing} into the container: the folder does not exist; check the backup folder");
             }
 
+            var cleanup = await StaleContainerCleanup.RunAsync(docker, cancellationToken);
             await EnsureImageAsync(docker, options, cancellationToken);
             var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
             var name = "portfolio-restore-" + Guid.NewGuid().ToString("N")[..12];
             var builder = new PostgreSqlBuilder(options.Image)
                 .WithName(name)
+                .WithLabel(StaleContainerCleanup.Labels)
                 .WithImagePullPolicy(PullPolicy.Never)
                 .WithLogger(NullLogger.Instance)
                 .WithUsername(Superuser)
                 .WithPassword(password)
-                .WithCommand(RestoreTuning.SelectMany(setting => new[] { "-c", setting }).ToArray());
+                .WithCommand(RestoreTuning.SelectMany(setting => new[] { "-c", setting }).ToArray())
+
+                // The image's initdb trusts host connections from the container's own loopback; nothing network-facing is trusted
+                // here (the socket inside the container stays trusted: only an exec into it reaches that).
+                .WithEnvironment("POSTGRES_HOST_AUTH_METHOD", "scram-sha-256")
+                .WithEnvironment("POSTGRES_INITDB_ARGS", "--auth-host=scram-sha-256 --auth-local=trust")
+                .WithCreateParameterModifier(BindToLoopback);
             foreach (var mount in mounts)
             {
                 builder = builder.WithBindMount(mount, mount, AccessMode.ReadOnly);
@@ -103,6 +114,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
             }
 
             server = new ContainerRestoreServer(builder.Build(), docker, options, password, mounts, name);
+            server.CleanupNotes = cleanup;
             await server.WaitUntilStartedAsync(cancellationToken);
             return server;
         }
@@ -236,6 +248,21 @@ public sealed class ContainerRestoreServer : IRestoreServer
         catch (DockerApiException)
         {
             // Already being removed (409): nothing left to do.
+        }
+    }
+
+    /// <summary>Publishes the ports on 127.0.0.1 only (Docker's default is every address) when the daemon runs on this machine.</summary>
+    private static void BindToLoopback(CreateContainerParameters parameters)
+    {
+        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        if (parameters.HostConfig?.PortBindings is not { } bindings || (dockerHost is not null && !dockerHost.StartsWith("unix://", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        foreach (var binding in bindings.Values.Where(b => b is not null).SelectMany(b => b))
+        {
+            binding.HostIP = "127.0.0.1";
         }
     }
 

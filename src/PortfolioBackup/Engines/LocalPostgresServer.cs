@@ -9,8 +9,8 @@ using PortfolioBackup.Tools;
 namespace PortfolioBackup.Engines;
 
 /// <summary>
-/// A temporary PostgreSQL cluster made with local binaries (initdb + postgres on a random loopback port and a
-/// private socket folder), removed with all its files when disposed.
+/// A temporary PostgreSQL cluster made with local binaries (initdb + postgres listening on a socket in a 0700 folder, and
+/// on loopback TCP only when it has a password), removed with all its files when disposed, or by our watchdog if we die.
 /// </summary>
 public sealed class LocalPostgresServer : IAsyncDisposable
 {
@@ -55,20 +55,25 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     /// <summary>The folder of the server's unix socket.</summary>
     public string SocketDirectory => Path.Combine(RootDirectory, "socket");
 
-    /// <summary>The loopback address the server listens on.</summary>
-    public string Host => "127.0.0.1";
+    /// <summary>
+    /// Where clients connect: the socket folder, or 127.0.0.1 for a server with a password (libpq and Npgsql take both as a host).
+    /// </summary>
+    public string Host => Password is null ? SocketDirectory : "127.0.0.1";
 
-    /// <summary>The TCP port the server listens on.</summary>
+    /// <summary>The port: the TCP port of a server with a password; otherwise only the number in the socket's name.</summary>
     public int Port { get; }
 
     /// <summary>The superuser's name.</summary>
     public string Superuser => _options.Superuser;
 
-    /// <summary>The superuser's password, or null when connections are trusted.</summary>
+    /// <summary>The superuser's password (TCP with scram-sha-256), or null for a server reachable only through its socket.</summary>
     public string? Password => _options.SuperuserPassword;
 
     /// <summary>The server's version as <c>server_version</c> reports it, e.g. <c>15.18</c>.</summary>
     public string ServerVersion { get; private set; } = string.Empty;
+
+    /// <summary>What was cleaned up after earlier killed runs before this server started (one line each).</summary>
+    public IReadOnlyList<string> CleanupNotes { get; private set; } = [];
 
     /// <summary>The server's log so far (its stderr).</summary>
     public string Log
@@ -87,21 +92,28 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     {
         var binaries = PgBinaries.Discover(options.MajorVersion);
         var parent = options.ParentDirectory ?? (options.DataOnRam && Directory.Exists(DataPlacement.RamDirectory) ? DataPlacement.RamDirectory : Path.GetTempPath());
-        var root = Path.Combine(parent, $"portfolio-pg-{Guid.NewGuid():N}"[..24]);
+        var notes = await StaleServerCleanup.RunAsync([parent, DataPlacement.RamDirectory, Path.GetTempPath()], cancellationToken);
+        var root = Path.Combine(parent, $"{StaleServerCleanup.FolderPrefix}{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            Directory.CreateDirectory(Path.Combine(root, "socket"));
-            if (options.PristineCacheDirectory is { } cache && options.SuperuserPassword is null)
+            // The owner file first: from here on, our watchdog or a later run knows whose folder this is.
+            await File.WriteAllTextAsync(Path.Combine(root, StaleServerCleanup.OwnerFile), ProcessOwner.Current, cancellationToken);
+            ChildWatchdog.RemoveWhenGone(root);
+            ServerAccess.CreateSocketDirectory(Path.Combine(root, "socket"));
+            if (options.PristineCacheDirectory is { } cache && options.SuperuserPassword is null && await ClusterInit.IsTrustedCacheAsync(cache, cancellationToken))
             {
-                await CopyPristineClusterAsync(options, binaries, cache, root, cancellationToken);
+                await ClusterInit.CopyPristineAsync(options, binaries, cache, root, cancellationToken);
             }
             else
             {
-                await InitClusterAsync(options, binaries, root, cancellationToken);
+                await ClusterInit.InitAsync(options, binaries, root, cancellationToken);
             }
 
-            return await LaunchAsync(options, binaries, root, cancellationToken);
+            await ServerAccess.WriteAsync(options, root, Path.Combine(root, "data"), Path.Combine(root, "socket"), cancellationToken);
+            var server = await LaunchAsync(options, binaries, root, cancellationToken);
+            server.CleanupNotes = notes;
+            return server;
         }
         catch
         {
@@ -110,7 +122,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A connection string for one database on this server (TCP, loopback).</summary>
+    /// <summary>A connection string for one database on this server (its socket, or loopback TCP for a server with a password).</summary>
     public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
     {
         Host = Host,
@@ -177,6 +189,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         {
             RunAsUser = _options.ServerOsUser,
             WorkingDirectory = RootDirectory,
+            MinimalEnvironment = true,
         };
         try
         {
@@ -219,90 +232,6 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Copies a cluster that initdb made once (0.06 s against 0.35–1.2 s for initdb). The cache entry is built in a
-    /// temporary folder and renamed into place, so a racing process either sees it whole or builds its own and loses the
-    /// rename harmlessly.
-    /// </summary>
-    private static async Task CopyPristineClusterAsync(LocalServerOptions options, PgBinaries binaries, string cache, string root, CancellationToken cancellationToken)
-    {
-        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{binaries.Directory}\n{options.Superuser}\ntrust")))[..12];
-        var pristine = Path.Combine(cache, $"pristine-{binaries.MajorVersion}-{key}");
-        if (!File.Exists(Path.Combine(pristine, "PG_VERSION")))
-        {
-            Directory.CreateDirectory(cache);
-            var building = Path.Combine(cache, $".building-{Guid.NewGuid():N}"[..20]);
-            Directory.CreateDirectory(building, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            try
-            {
-                await InitClusterAsync(options, binaries, building, cancellationToken);
-                try
-                {
-                    Directory.Move(Path.Combine(building, "data"), pristine);
-                }
-                catch (IOException) when (File.Exists(Path.Combine(pristine, "PG_VERSION")))
-                {
-                    // Another process finished first; its copy is as good as ours.
-                }
-            }
-            finally
-            {
-                TryDelete(building);
-            }
-        }
-
-        // cp -a keeps modes and, as root, the postgres owner; the socket folder is handed over the same way initdb's would be.
-        await ToolRunner.RunCheckedAsync(new ToolInvocation("cp", ["-a", pristine, Path.Combine(root, "data")]), cancellationToken);
-        if (OperatingSystemIdentity.IsRoot)
-        {
-            await ToolRunner.RunCheckedAsync(new ToolInvocation("chown", [$"{options.ServerOsUser}:", root, Path.Combine(root, "socket")]), cancellationToken);
-        }
-    }
-
-    private static async Task InitClusterAsync(LocalServerOptions options, PgBinaries binaries, string root, CancellationToken cancellationToken)
-    {
-        var pwFile = Path.Combine(root, "pwfile");
-        var arguments = new List<string>
-        {
-            "-D", Path.Combine(root, "data"), "-U", options.Superuser, "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
-            "--auth-local=trust",
-        };
-        if (options.SuperuserPassword is { } password)
-        {
-            await File.WriteAllTextAsync(pwFile, password + "\n", cancellationToken);
-            File.SetUnixFileMode(pwFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            arguments.AddRange(["--auth-host=scram-sha-256", $"--pwfile={pwFile}"]);
-        }
-        else
-        {
-            arguments.Add("--auth-host=trust");
-        }
-
-        if (OperatingSystemIdentity.IsRoot)
-        {
-            await ToolRunner.RunCheckedAsync(new ToolInvocation("chown", ["-R", $"{options.ServerOsUser}:", root]), cancellationToken);
-        }
-
-        var initdb = new ToolInvocation(binaries.PathOf("initdb"), arguments)
-        {
-            RunAsUser = options.ServerOsUser,
-            WorkingDirectory = root,
-            Secrets = options.SuperuserPassword is null ? [] : [options.SuperuserPassword],
-        };
-        try
-        {
-            await ToolRunner.RunCheckedAsync(initdb, cancellationToken);
-        }
-        catch (ToolFailedException ex)
-        {
-            throw new ServerStartException($"initdb could not create a throwaway cluster in {root}: {ex.StandardErrorTail}", ex);
-        }
-        finally
-        {
-            File.Delete(pwFile);
-        }
-    }
-
     private static async Task<LocalPostgresServer> LaunchAsync(LocalServerOptions options, PgBinaries binaries, string root, CancellationToken cancellationToken)
     {
         const int attempts = 3;
@@ -311,9 +240,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             var port = FreeLoopbackPort();
             var settings = new Dictionary<string, string>(options.TunedForRestore ? RestoreTuning : new Dictionary<string, string>())
             {
-                ["listen_addresses"] = "127.0.0.1",
+                ["listen_addresses"] = options.SuperuserPassword is null ? string.Empty : "127.0.0.1",
                 ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["unix_socket_directories"] = Path.Combine(root, "socket"),
+                ["unix_socket_permissions"] = "0700",
                 ["logging_collector"] = "off",
             };
             foreach (var (name, value) in options.Settings)
@@ -327,15 +257,18 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                 arguments.AddRange(["-c", $"{name}={value}"]);
             }
 
-            var (path, args) = options.ServerOsUser is { } user && OperatingSystemIdentity.IsRoot
-                ? ("setpriv", (IReadOnlyList<string>)["--reuid", user, "--regid", user, "--init-groups", "--", binaries.PathOf("postgres"), .. arguments])
-                : (binaries.PathOf("postgres"), arguments);
             var log = new StringBuilder();
             var kill = new CancellationTokenSource();
-            var process = Cli.Wrap(path)
-                .WithArguments(args)
-                .WithWorkingDirectory(root)
-                .WithValidation(CommandResultValidation.None)
+
+            // Our environment holds DB_PASSWORD and whatever else the operator exported; a superuser of this server can read
+            // the postmaster's (COPY ... FROM PROGRAM 'env'), so it gets only what a server needs.
+            var postgres = new ToolInvocation(binaries.PathOf("postgres"), arguments)
+            {
+                RunAsUser = options.ServerOsUser,
+                WorkingDirectory = root,
+                MinimalEnvironment = true,
+            };
+            var process = ToolRunner.Prepare(postgres)
                 .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
                 {
                     lock (log)
@@ -411,7 +344,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {

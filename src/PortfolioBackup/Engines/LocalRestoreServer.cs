@@ -24,6 +24,9 @@ public sealed class LocalRestoreServer : IRestoreServer
     /// <summary>The programs the server and its tools run from.</summary>
     public PgBinaries Binaries => _server.Binaries;
 
+    /// <summary>What was cleaned up after earlier killed runs before this server started.</summary>
+    public IReadOnlyList<string> CleanupNotes => _server.CleanupNotes;
+
     /// <summary>Creates and starts a throwaway cluster (tuned for restore unless the options say otherwise).</summary>
     public static async Task<LocalRestoreServer> StartAsync(LocalServerOptions options, CancellationToken cancellationToken = default) =>
         new(await LocalPostgresServer.StartAsync(options, cancellationToken));
@@ -33,7 +36,7 @@ public sealed class LocalRestoreServer : IRestoreServer
 
     /// <inheritdoc />
     public Task<string> MapDumpAsync(string dumpPath, CancellationToken cancellationToken = default) =>
-        // pg_restore runs as this process's user on this machine and connects over TCP, so the path is used as is.
+        // pg_restore runs as this process's user on this machine, so the path is used as is.
         Task.FromResult(Path.GetFullPath(dumpPath));
 
     /// <inheritdoc />

@@ -9,7 +9,10 @@ public sealed record LocalServerOptions
     /// <summary>The superuser's name.</summary>
     public string Superuser { get; init; } = "postgres";
 
-    /// <summary>When set, TCP connections need this password (scram-sha-256); when null, every connection is trusted.</summary>
+    /// <summary>
+    /// When set, the server also listens on 127.0.0.1 and TCP connections need this password (scram-sha-256); when null
+    /// (a verification server) it listens only on its socket, in a 0700 folder, with peer authentication.
+    /// </summary>
     public string? SuperuserPassword { get; init; }
 
     /// <summary>Durability off (fsync, full_page_writes, synchronous_commit, WAL minimal, autovacuum): right for a server that is thrown away.</summary>

@@ -32,7 +32,7 @@ public static class RestoreServerFactory
                     throw new ServerStartException($"'--engine container' needs Docker, which does not answer: {docker.Detail}. Start Docker or use '--engine local'.");
                 }
 
-                return new(await StartContainerAsync(options, image, cancellationToken), $"engine: container ({image.Image})", notes);
+                return WithCleanupNotes(await StartContainerAsync(options, image, cancellationToken), $"engine: container ({image.Image})", notes);
 
             case RestoreEngine.Local:
                 return await StartLocalAsync(options, image, "engine: local (chosen with --engine local)", notes, environment, cancellationToken);
@@ -41,7 +41,7 @@ public static class RestoreServerFactory
                 var status = await DockerAvailability.CheckAsync(environment, DockerAvailability.DefaultTimeout, cancellationToken);
                 if (status.Available && image is not null)
                 {
-                    return new(await StartContainerAsync(options, image, cancellationToken), $"engine: container ({image.Image}; Docker available)", notes);
+                    return WithCleanupNotes(await StartContainerAsync(options, image, cancellationToken), $"engine: container ({image.Image}; Docker available)", notes);
                 }
 
                 var why = status.Available ? "no production image known" : $"Docker not available: {status.Detail}";
@@ -74,7 +74,13 @@ public static class RestoreServerFactory
         }
     }
 
-    private static async Task<IRestoreServer> StartContainerAsync(RestoreServerOptions options, ComposeImage image, CancellationToken cancellationToken) =>
+    private static StartedRestoreServer WithCleanupNotes(ContainerRestoreServer server, string decision, List<string> notes)
+    {
+        notes.AddRange(server.CleanupNotes);
+        return new(server, decision, notes);
+    }
+
+    private static async Task<ContainerRestoreServer> StartContainerAsync(RestoreServerOptions options, ComposeImage image, CancellationToken cancellationToken) =>
         await ContainerRestoreServer.StartAsync(
             new ContainerServerOptions { Image = image.Image, MountDirectories = options.MountDirectories, StartTimeout = options.StartTimeout },
             cancellationToken);
@@ -123,6 +129,7 @@ public static class RestoreServerFactory
         var server = await LocalRestoreServer.StartAsync(
             new LocalServerOptions { MajorVersion = binaries.MajorVersion, StartTimeout = options.StartTimeout, DataOnRam = options.DataOnRam },
             cancellationToken);
+        notes.AddRange(server.CleanupNotes);
         if (options.DataOnRam)
         {
             notes.Add($"the throwaway cluster's data directory is in RAM ({DataPlacement.RamDirectory}): the dumps fit in a third of the free memory");

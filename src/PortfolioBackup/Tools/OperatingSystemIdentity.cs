@@ -6,6 +6,9 @@ public static class OperatingSystemIdentity
     /// <summary>True when the effective user is root.</summary>
     public static bool IsRoot { get; } = Environment.UserName == "root" || ReadEffectiveUid() == 0;
 
+    /// <summary>The effective user id, or -1 where /proc cannot tell.</summary>
+    public static int EffectiveUserId { get; } = ReadEffectiveUid();
+
     private static int ReadEffectiveUid()
     {
         try

@@ -15,6 +15,12 @@ public sealed record ToolInvocation(string ExecutablePath, IReadOnlyList<string>
     /// <summary>When set and the current process is root, the program runs as this OS account (PostgreSQL servers refuse root).</summary>
     public string? RunAsUser { get; init; }
 
+    /// <summary>
+    /// When true the child inherits none of our variables but PATH, locale and time zone (HOME is the run account's):
+    /// for servers, which must never see DB_PASSWORD, cloud or Doppler secrets.
+    /// </summary>
+    public bool MinimalEnvironment { get; init; }
+
     /// <summary>Values masked as <c>***</c> wherever arguments or stderr are reported.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 

@@ -14,12 +14,7 @@ public static class ToolRunner
     {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        var (path, arguments) = WithIdentity(invocation);
-
-        var command = Cli.Wrap(path)
-            .WithArguments(arguments)
-            .WithEnvironmentVariables(invocation.Environment)
-            .WithValidation(CommandResultValidation.None)
+        var command = Prepare(invocation)
             .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
             {
                 lock (stderr)
@@ -40,11 +35,6 @@ public static class ToolRunner
         if (invocation.StandardInputFile is { } inFile)
         {
             command = command.WithStandardInputPipe(PipeSource.FromFile(inFile));
-        }
-
-        if (invocation.WorkingDirectory is { } workingDirectory)
-        {
-            command = command.WithWorkingDirectory(workingDirectory);
         }
 
         try
@@ -96,10 +86,24 @@ public static class ToolRunner
         return text;
     }
 
+    /// <summary>
+    /// The one way a child process is set up: identity (setpriv when root hands it to another account), environment with
+    /// our owner mark (so the watchdog, started here, can kill it if we die), working directory; no validation.
+    /// </summary>
+    internal static Command Prepare(ToolInvocation invocation)
+    {
+        ChildWatchdog.EnsureStarted();
+        var (path, arguments) = WithIdentity(invocation);
+        var command = Cli.Wrap(path)
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(ChildEnvironment.For(invocation))
+            .WithValidation(CommandResultValidation.None);
+        return invocation.WorkingDirectory is { } workingDirectory ? command.WithWorkingDirectory(workingDirectory) : command;
+    }
+
     internal static string RunSync(string path, IReadOnlyList<string> arguments)
     {
-        var result = Cli.Wrap(path).WithArguments(arguments).WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync().GetAwaiter().GetResult();
+        var result = Prepare(new ToolInvocation(path, arguments)).ExecuteBufferedAsync().GetAwaiter().GetResult();
         return result.StandardOutput;
     }
 

@@ -1,0 +1,86 @@
+using PortfolioBackup.Tools;
+
+namespace PortfolioBackup.Engines;
+
+/// <summary>
+/// Removes what an earlier run of ours left when it was killed and its watchdog too: processes carrying the mark of an
+/// owner that is gone (the postmaster and everything it forked) and the cluster folders that owner registered.
+/// </summary>
+internal static class StaleServerCleanup
+{
+    /// <summary>The file in a cluster's root folder naming its owner's mark.</summary>
+    public const string OwnerFile = "owner";
+
+    /// <summary>The prefix of every cluster root folder.</summary>
+    public const string FolderPrefix = "portfolio-pg-";
+
+    /// <summary>Cleans up after dead owners; returns one line per owner saying what was removed (empty when nothing was).</summary>
+    public static async Task<IReadOnlyList<string>> RunAsync(IEnumerable<string> parents, CancellationToken cancellationToken)
+    {
+        var folders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var parent in parents.Distinct(StringComparer.Ordinal).Where(Directory.Exists))
+        {
+            foreach (var folder in SafeEnumerate(parent))
+            {
+                if (ReadOwner(folder) is { } mark && !ProcessOwner.IsAlive(mark))
+                {
+                    (folders.TryGetValue(mark, out var list) ? list : folders[mark] = []).Add(folder);
+                }
+            }
+        }
+
+        var marks = ProcessOwner.MarksInUse().Keys.Where(m => !ProcessOwner.IsAlive(m)).Union(folders.Keys, StringComparer.Ordinal).ToList();
+        var notes = new List<string>();
+        foreach (var mark in marks)
+        {
+            var done = await ChildWatchdog.ReapAsync(mark, folders.GetValueOrDefault(mark) ?? [], cancellationToken);
+            if (done.Count > 0)
+            {
+                var killed = done.Where(l => l.StartsWith("killed ", StringComparison.Ordinal)).Select(l => l["killed ".Length..]).ToList();
+                var removed = done.Where(l => l.StartsWith("removed ", StringComparison.Ordinal)).Select(l => l["removed ".Length..]).ToList();
+                var parts = new List<string>();
+                if (killed.Count > 0)
+                {
+                    parts.Add($"stopped {killed.Count} process(es) ({string.Join(", ", killed)})");
+                }
+
+                if (removed.Count > 0)
+                {
+                    parts.Add($"removed {string.Join(", ", removed)}");
+                }
+
+                notes.Add($"cleaned up after an earlier run that was killed (process {mark.Split('.')[0]}): {string.Join("; ", parts)}");
+            }
+        }
+
+        return notes;
+    }
+
+    private static IEnumerable<string> SafeEnumerate(string parent)
+    {
+        try
+        {
+            return Directory.GetDirectories(parent, FolderPrefix + "*");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string? ReadOwner(string folder)
+    {
+        try
+        {
+            var path = Path.Combine(folder, OwnerFile);
+            var info = new FileInfo(path);
+
+            // A mark is a few dozen bytes; anything else (a link, a big file) is not one of ours.
+            return info.Exists && info.LinkTarget is null && info.Length < 100 ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
