@@ -85,7 +85,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
             }
 
             var cleanup = await StaleContainerCleanup.RunAsync(docker, cancellationToken);
-            await EnsureImageAsync(docker, options, cancellationToken);
+            await ContainerImages.EnsureAsync(docker, options, cancellationToken);
             var password = RandomNumberGenerator.GetHexString(32, lowercase: true);
             var name = "portfolio-restore-" + Guid.NewGuid().ToString("N")[..12];
             var builder = new PostgreSqlBuilder(options.Image)
@@ -284,84 +284,6 @@ public sealed class ContainerRestoreServer : IRestoreServer
         }
     }
 
-    private static async Task EnsureImageAsync(DockerClient docker, ContainerServerOptions options, CancellationToken cancellationToken)
-    {
-        if (await ImageExistsAsync(docker, options.Image, cancellationToken))
-        {
-            return;
-        }
-
-        var (repository, tag) = SplitReference(options.Image);
-        var errors = new ErrorCollector();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(options.StartTimeout);
-        try
-        {
-            await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag }, null, errors, deadline.Token);
-        }
-        catch (DockerApiException ex)
-        {
-            errors.Report(DaemonMessage(ex));
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            errors.Report($"the pull did not finish within {options.StartTimeout.TotalSeconds:0} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            errors.Report(ex.Message);
-        }
-
-        if (!await ImageExistsAsync(docker, options.Image, cancellationToken))
-        {
-            throw new ContainerEngineException(
-                $"image {options.Image} is not present locally and could not be pulled: {errors.Summary}; build or load it, or pass --image");
-        }
-    }
-
-    // The daemon answers errors as {"message": "..."}; the message alone reads better.
-    private static string DaemonMessage(DockerApiException exception)
-    {
-        try
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(exception.ResponseBody ?? string.Empty);
-            if (json.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
-            {
-                return text;
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-        }
-
-        return exception.ResponseBody is { Length: > 0 } body ? body.Trim() : exception.Message;
-    }
-
-    private static async Task<bool> ImageExistsAsync(DockerClient docker, string image, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await docker.Images.InspectImageAsync(image, cancellationToken);
-            return true;
-        }
-        catch (DockerImageNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    private static (string Repository, string? Tag) SplitReference(string image)
-    {
-        // A digest pins the image completely; without a tag the daemon would pull every tag of the repository.
-        if (image.Contains('@', StringComparison.Ordinal))
-        {
-            return (image, null);
-        }
-
-        var colon = image.LastIndexOf(':');
-        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
-    }
-
     private async Task WaitUntilStartedAsync(CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -410,7 +332,7 @@ public sealed class ContainerRestoreServer : IRestoreServer
         catch (Exception ex) when (ex is not PortfolioBackupException)
         {
             throw new ServerStartException(
-                $"a container of {_options.Image} could not be started: {Mask(ex is DockerApiException api ? DaemonMessage(api) : ex.Message).TrimEnd('.')}. Container log:{Environment.NewLine}{await LogTailAsync()}",
+                $"a container of {_options.Image} could not be started: {Mask(ex is DockerApiException api ? ContainerImages.DaemonMessage(api) : ex.Message).TrimEnd('.')}. Container log:{Environment.NewLine}{await LogTailAsync()}",
                 ex);
         }
     }
@@ -475,36 +397,4 @@ public sealed class ContainerRestoreServer : IRestoreServer
     }
 
     private string Mask(string text) => ToolRunner.Mask(text, [_password]);
-
-    private sealed class ErrorCollector : IProgress<JSONMessage>
-    {
-        private readonly List<string> _errors = [];
-
-        public string Summary
-        {
-            get
-            {
-                lock (_errors)
-                {
-                    return _errors.Count == 0 ? "the daemon reported no reason" : string.Join("; ", _errors.Distinct(StringComparer.Ordinal));
-                }
-            }
-        }
-
-        public void Report(JSONMessage value)
-        {
-            if (value.Error?.Message is { Length: > 0 } message)
-            {
-                Report(message);
-            }
-        }
-
-        public void Report(string message)
-        {
-            lock (_errors)
-            {
-                _errors.Add(message);
-            }
-        }
-    }
 }
