@@ -27,6 +27,7 @@ public static class VerificationReportWriter
                 d.Sha256,
                 d.Database,
                 d.ExpectedRowsSource,
+                d.Loader,
                 d.Checks.Select(c => new CheckDocument(c.Name, c.Label, c.Passed, c.Detail)).ToList(),
                 d.Extensions,
                 d.Tables.Select(t => new TableDocument(t.Schema, t.Name, t.Rows, t.ExpectedRows)).ToList())).ToList(),
@@ -62,6 +63,7 @@ public static class VerificationReportWriter
         string? Sha256,
         string? Database,
         string? ExpectedRowsSource,
+        string? Loader,
         IReadOnlyList<CheckDocument> Checks,
         IReadOnlyList<string> Extensions,
         IReadOnlyList<TableDocument> Tables);
