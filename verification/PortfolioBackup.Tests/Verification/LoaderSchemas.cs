@@ -58,6 +58,8 @@ internal static class LoaderSchemas
 
         sql.AppendLine("CREATE TABLE public.\"empty ∅\" (v text);");
         sql.AppendLine("CREATE TABLE public.\"nulls only\" (a int, b text, c bytea); INSERT INTO public.\"nulls only\" SELECT NULL, NULL, NULL FROM generate_series(1, 30);");
+        // A row of one empty string is an empty line: the loader must not mistake such rows for pg_dump's end marker.
+        sql.AppendLine("CREATE TABLE public.\"empty strings\" (v text); INSERT INTO public.\"empty strings\" SELECT '' FROM generate_series(1, 5000);");
         sql.AppendLine("CREATE SEQUENCE public.\"free.seq\" START 5 INCREMENT 3; SELECT setval('public.\"free.seq\"', 77);");
         sql.AppendLine("CREATE SEQUENCE public.unused_seq;");
         return sql.ToString();

@@ -146,6 +146,36 @@ public sealed class ParallelLoaderTests(PostgresServerFixture fixture, LoaderSer
     }
 
     [Fact]
+    public async Task A_run_cancelled_while_rows_load_stops_every_loader_connection()
+    {
+        // Arrange: 300-byte chunks make the load of this table take thousands of COPYs, so the cancel lands inside it.
+        var database = await fixture.CreateDatabaseAsync();
+        await fixture.ExecuteAsync(database, "CREATE TABLE public.slow (n int, t text); INSERT INTO public.slow SELECT g, md5(g::text) FROM generate_series(1, 60000) g;");
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine("slow.dump"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Stage == "restore")
+            {
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(700));
+            }
+        });
+
+        // Act
+        var run = () => servers.TinyChunks.VerifyDumpAsync(dump, progress, cancel.Token);
+
+        // Assert
+        await run.Should().ThrowAsync<OperationCanceledException>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await LoaderConnectionsAsync(servers.TinyChunks) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        (await LoaderConnectionsAsync(servers.TinyChunks)).Should().Be(0, "a cancelled run leaves nothing loading");
+    }
+
+    [Fact]
     public async Task Verify_takes_loader_on_the_command_line_and_the_json_says_which_ran()
     {
         // Arrange
@@ -214,6 +244,12 @@ public sealed class ParallelLoaderTests(PostgresServerFixture fixture, LoaderSer
         await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'portfolio-backup loader%'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
+}
+
+/// <summary>Reports on the caller's thread, so a test reacts before the next stage starts.</summary>
+internal sealed class SynchronousProgress(Action<VerificationProgress> report) : IProgress<VerificationProgress>
+{
+    public void Report(VerificationProgress value) => report(value);
 }
 
 /// <summary>Three throwaway local servers for the loader tests: pg_restore alone, the parallel loader, and the parallel loader cutting every table it can.</summary>

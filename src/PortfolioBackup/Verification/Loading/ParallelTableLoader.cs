@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Npgsql;
 using PortfolioBackup.Archive;
@@ -33,18 +32,26 @@ internal static class ParallelTableLoader
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        // A fixed set of chunk buffers passed round between the reader and the connections: memory stays at this many
+        // chunks (plus one oversized row at most per buffer), and the reader waits for a free one instead of allocating.
+        var buffers = Channel.CreateUnbounded<byte[]>();
+        for (var i = 0; i < (connections * (tuning.QueuedChunksPerConnection + 1)) + 2; i++)
+        {
+            buffers.Writer.TryWrite(new byte[tuning.ChunkBytes]);
+        }
+
         var names = await QuotedNamesAsync(connectionString, tables, stop.Token);
         var workers = Enumerable.Range(0, connections)
-            .Select(i => Task.Run(() => WorkAsync(i, connectionString, dumpPath, header, names, queue.Reader, tuning, failure, stop.Token), CancellationToken.None))
+            .Select(i => Task.Run(() => WorkAsync(i, connectionString, dumpPath, header, names, queue.Reader, buffers.Writer, tuning, failure, stop.Token), CancellationToken.None))
             .ToList();
-        var reader = Task.Run(() => ReadAsync(dumpPath, header, tables, queue.Writer, tuning, failure, stop.Token), CancellationToken.None);
+        var reader = Task.Run(() => ReadAsync(dumpPath, header, tables, queue.Writer, buffers, tuning, failure, stop.Token), CancellationToken.None);
         await Task.WhenAll([reader, .. workers]);
         cancellationToken.ThrowIfCancellationRequested();
         return failure.Message;
     }
 
     private static async Task ReadAsync(
-        string dumpPath, ArchiveHeader header, IReadOnlyList<TableLoad> tables, ChannelWriter<Work> queue, LoaderTuning tuning, FirstFailure failure, CancellationToken cancellationToken)
+        string dumpPath, ArchiveHeader header, IReadOnlyList<TableLoad> tables, ChannelWriter<Work> queue, Channel<byte[]> buffers, LoaderTuning tuning, FirstFailure failure, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,7 +60,7 @@ internal static class ParallelTableLoader
             {
                 if (table.Split)
                 {
-                    await CutAsync(dumpPath, header, table, queue, tuning.ChunkBytes, cancellationToken);
+                    await CutAsync(dumpPath, header, table, queue, buffers, cancellationToken);
                 }
                 else
                 {
@@ -80,73 +87,108 @@ internal static class ParallelTableLoader
         }
     }
 
-    /// <summary>Sends one table as chunks that each end at a row end; a row longer than a chunk makes its chunk longer.</summary>
-    private static async Task CutAsync(string dumpPath, ArchiveHeader header, TableLoad table, ChannelWriter<Work> queue, int chunkBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one table as chunks that each end at a row end (a row longer than a chunk makes its buffer longer). Each chunk
+    /// is its own COPY, so pg_dump's end marker (the line <c>\.</c> and two empty lines) must not reach the server: one
+    /// chunk is held back until the next is cut, and the marker is taken off the last two at the end.
+    /// </summary>
+    private static async Task CutAsync(string dumpPath, ArchiveHeader header, TableLoad table, ChannelWriter<Work> queue, Channel<byte[]> free, CancellationToken cancellationToken)
     {
         using var data = TableDataReader.Open(dumpPath, header, table.Entry);
-        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        var buffers = free.Reader;
+        var buffer = await buffers.ReadAsync(cancellationToken);
+        Work? held = null;
         var filled = 0;
-        try
+        while (true)
         {
-            while (true)
+            var ended = false;
+            while (filled < buffer.Length)
             {
-                var ended = false;
-                while (filled < buffer.Length)
+                var read = data.Read(buffer, filled, buffer.Length - filled);
+                if (read == 0)
                 {
-                    var read = data.Read(buffer, filled, buffer.Length - filled);
-                    if (read == 0)
-                    {
-                        ended = true;
-                        break;
-                    }
-
-                    filled += read;
+                    ended = true;
+                    break;
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                if (ended)
-                {
-                    if (filled > 0)
-                    {
-                        var last = buffer;
-                        buffer = null;
-                        await queue.WriteAsync(new Work(table, last, filled), cancellationToken);
-                    }
+                filled += read;
+            }
 
-                    return;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (ended)
+            {
+                var sent = WithoutEndMarker(held, new Work(table, buffer, filled));
+                foreach (var unsent in new[] { held?.Chunk, buffer }.Where(b => b is not null && sent.All(w => w.Chunk != b)))
+                {
+                    free.Writer.TryWrite(unsent!);
                 }
 
-                var cut = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
-                if (cut < 0)
+                foreach (var last in sent)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, filled).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                    continue;
+                    await queue.WriteAsync(last, cancellationToken);
                 }
 
-                var rest = filled - (cut + 1);
-                var next = ArrayPool<byte>.Shared.Rent(Math.Max(chunkBytes, rest * 2));
-                buffer.AsSpan(cut + 1, rest).CopyTo(next);
-                var chunk = buffer;
-                buffer = next;
-                filled = rest;
-                await queue.WriteAsync(new Work(table, chunk, cut + 1), cancellationToken);
+                return;
+            }
+
+            var cut = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
+            if (cut < 0)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+                continue;
+            }
+
+            var rest = filled - (cut + 1);
+            var next = await buffers.ReadAsync(cancellationToken);
+            if (next.Length < rest * 2)
+            {
+                // The bigger array takes the pooled one's place, so as many buffers circulate as before.
+                Array.Resize(ref next, rest * 2);
+            }
+
+            buffer.AsSpan(cut + 1, rest).CopyTo(next);
+            if (held is not null)
+            {
+                await queue.WriteAsync(held, cancellationToken);
+            }
+
+            held = new Work(table, buffer, cut + 1);
+            buffer = next;
+            filled = rest;
+        }
+    }
+
+    /// <summary>
+    /// The last chunks without pg_dump's end marker: everything from a line <c>\.</c> on, when only newlines follow it.
+    /// The held chunk always ends at a newline, so the marker line starts either inside the last piece or at the end of the held one.
+    /// </summary>
+    internal static IReadOnlyList<Work> WithoutEndMarker(Work? held, Work last)
+    {
+        var tail = last.Chunk!.AsSpan(0, last.Length);
+        var content = tail.TrimEnd((byte)'\n');
+        if (content.Length > 0)
+        {
+            var marker = content.EndsWith("\\."u8) && (content.Length == 2 || content[^3] == '\n');
+            var length = marker ? content.Length - 2 : last.Length;
+            return new[] { held, length > 0 ? last with { Length = length } : null }.OfType<Work>().ToList();
+        }
+
+        if (held is not null)
+        {
+            var previous = held.Chunk!.AsSpan(0, held.Length).TrimEnd((byte)'\n');
+            if (previous.EndsWith("\\."u8) && (previous.Length == 2 || previous[^3] == '\n'))
+            {
+                // The marker line ends the held chunk; the last piece holds only the empty lines after it.
+                return previous.Length > 2 ? [held with { Length = previous.Length - 2 }] : [];
             }
         }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
+
+        return new[] { held, last.Length > 0 ? last : null }.OfType<Work>().ToList();
     }
 
     private static async Task WorkAsync(
         int index, string connectionString, string dumpPath, ArchiveHeader header, IReadOnlyDictionary<int, string> names,
-        ChannelReader<Work> queue, LoaderTuning tuning, FirstFailure failure, CancellationToken cancellationToken)
+        ChannelReader<Work> queue, ChannelWriter<byte[]> buffers, LoaderTuning tuning, FirstFailure failure, CancellationToken cancellationToken)
     {
         TableLoad? current = null;
         try
@@ -163,7 +205,7 @@ internal static class ParallelTableLoader
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(chunk);
+                        buffers.TryWrite(chunk);
                     }
                 }
                 else
@@ -202,44 +244,37 @@ internal static class ParallelTableLoader
         NpgsqlConnection connection, string dumpPath, ArchiveHeader header, TableLoad table, string quoted, LoaderTuning tuning, CancellationToken cancellationToken)
     {
         using var data = TableDataReader.Open(dumpPath, header, table.Entry);
-        var buffer = ArrayPool<byte>.Shared.Rent(WholeTableBufferBytes);
-        try
+        var buffer = new byte[WholeTableBufferBytes];
+        var first = data.Read(buffer);
+        if (first == 0)
         {
-            var first = data.Read(buffer);
-            if (first == 0)
-            {
-                return;
-            }
-
-            await using var transaction = tuning.TruncateWholeTables ? await connection.BeginTransactionAsync(cancellationToken) : null;
-            if (transaction is not null)
-            {
-                await using var truncate = new NpgsqlCommand($"TRUNCATE TABLE ONLY {quoted}", connection, transaction);
-                await truncate.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await CopyAsync(
-                connection,
-                table,
-                async (stream, token) =>
-                {
-                    var read = first;
-                    while (read > 0)
-                    {
-                        await stream.WriteAsync(buffer.AsMemory(0, read), token);
-                        token.ThrowIfCancellationRequested();
-                        read = data.Read(buffer);
-                    }
-                },
-                cancellationToken);
-            if (transaction is not null)
-            {
-                await transaction.CommitAsync(cancellationToken);
-            }
+            return;
         }
-        finally
+
+        await using var transaction = tuning.TruncateWholeTables ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        if (transaction is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            await using var truncate = new NpgsqlCommand($"TRUNCATE TABLE ONLY {quoted}", connection, transaction);
+            await truncate.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CopyAsync(
+            connection,
+            table,
+            async (stream, token) =>
+            {
+                var read = first;
+                while (read > 0)
+                {
+                    await stream.WriteAsync(buffer.AsMemory(0, read), token);
+                    token.ThrowIfCancellationRequested();
+                    read = data.Read(buffer);
+                }
+            },
+            cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
         }
     }
 
@@ -306,7 +341,7 @@ internal static class ParallelTableLoader
     }
 
     /// <summary>A table to load whole (<see cref="Chunk"/> null) or one chunk of rows of a cut table.</summary>
-    private sealed record Work(TableLoad Table, byte[]? Chunk, int Length);
+    internal sealed record Work(TableLoad Table, byte[]? Chunk, int Length);
 
     /// <summary>Keeps the first failure and stops everything else.</summary>
     private sealed class FirstFailure(CancellationTokenSource stop)

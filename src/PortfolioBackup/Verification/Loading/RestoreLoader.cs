@@ -22,7 +22,7 @@ internal sealed record LoaderTuning
     /// <summary>Tables with at least this much COPY data are cut into chunks; smaller ones go whole on one connection.</summary>
     public long SplitBytes { get; init; } = 8L * 1024 * 1024;
 
-    /// <summary>Chunks waiting per connection (the bound on memory: connections × (this + 1) × <see cref="ChunkBytes"/>).</summary>
+    /// <summary>Chunks waiting per connection; the loader holds (connections × (this + 1) + 2) chunk buffers, its bound on memory.</summary>
     public int QueuedChunksPerConnection { get; init; } = 2;
 
     /// <summary>Whole tables are loaded after a TRUNCATE in the same transaction, so a wal_level=minimal server skips their WAL.</summary>
