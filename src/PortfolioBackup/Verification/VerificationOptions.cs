@@ -17,6 +17,10 @@ public sealed record VerificationOptions
     public int Jobs { get; init; } = System.Environment.ProcessorCount;
 
     /// <summary>How the dump is loaded: <c>pg_restore</c> alone (the production path) or the parallel table-data loader.</summary>
+    /// <remarks>
+    /// pg_restore stays the default: on the shared 2-core benchmark machine the parallel loader was slower on the ×1 dump and
+    /// faster on the ×4 one, and a split table's rows cannot skip the WAL (only one connection can hold the TRUNCATE).
+    /// </remarks>
     public RestoreLoader Loader { get; init; } = RestoreLoader.PgRestore;
 
     /// <summary>The folder holding <c>verification-ledger.jsonl</c> (the backup folder); no ledger is read or written when null.</summary>
