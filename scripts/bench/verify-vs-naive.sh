@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: portfolio-backup verify (full per-run, full warm, quick) against the naive check (fresh default initdb
-# server, createdb, pg_restore from stdin, count three tables), interleaved in one run, medians of N pairs.
+# Benchmark: portfolio-backup verify (full per-run with the parallel loader and with --loader pg_restore, full warm,
+# quick) against the naive check (fresh default initdb server, createdb, pg_restore from stdin, count three tables),
+# interleaved in one run, medians of N pairs.
 # Usage: scripts/bench/verify-vs-naive.sh [PAIRS]   (PAIRS defaults to 3; BENCH_CACHE overrides the cache folder)
 set -euo pipefail
 
@@ -139,23 +140,25 @@ bench() {
     cp "$dump" "$scratch/warm-$i.dump"
     copies+=("$scratch/warm-$i.dump")
   done
-  : >"$scratch/naive.t"; : >"$scratch/full.t"; : >"$scratch/quick.t"; : >"$scratch/null.t"; : >"$scratch/rss"
+  : >"$scratch/naive.t"; : >"$scratch/full.t"; : >"$scratch/classic.t"; : >"$scratch/quick.t"; : >"$scratch/null.t"; : >"$scratch/rss"
   for ((i = 1; i <= n; i++)); do
     read -r t _ < <(measure naive "$dump"); echo "$t" >>"$scratch/naive.t"
-    read -r t rss < <(measure "$cli" verify --engine local "$dump"); echo "$t" >>"$scratch/full.t"; echo "full $rss" >>"$scratch/rss"
+    read -r t rss < <(measure "$cli" verify --engine local --loader parallel "$dump"); echo "$t" >>"$scratch/full.t"; echo "full $rss" >>"$scratch/rss"
+    read -r t rss < <(measure "$cli" verify --engine local --loader pg_restore "$dump"); echo "$t" >>"$scratch/classic.t"; echo "full-pg_restore $rss" >>"$scratch/rss"
     read -r t rss < <(measure "$cli" verify --quick "$dump"); echo "$t" >>"$scratch/quick.t"; echo "quick $rss" >>"$scratch/rss"
     read -r t _ < <(measure "$pg_bin/pg_restore" -f /dev/null "$dump"); echo "$t" >>"$scratch/null.t"
   done
-  read -r t rss < <(measure "$cli" verify --engine local "${copies[@]}"); echo "warm $rss" >>"$scratch/rss"
-  local naive_m full_m quick_m null_m warm_per
-  naive_m="$(median <"$scratch/naive.t")"; full_m="$(median <"$scratch/full.t")"
+  read -r t rss < <(measure "$cli" verify --engine local --loader parallel "${copies[@]}"); echo "warm $rss" >>"$scratch/rss"
+  local naive_m full_m classic_m quick_m null_m warm_per
+  naive_m="$(median <"$scratch/naive.t")"; full_m="$(median <"$scratch/full.t")"; classic_m="$(median <"$scratch/classic.t")"
   quick_m="$(median <"$scratch/quick.t")"; null_m="$(median <"$scratch/null.t")"
   warm_per="$(echo "scale=3; $t / 5" | bc -l)"
   echo
   echo "== dump x$scale: $(du -h "$dump" | cut -f1) ($n interleaved runs, medians, wall seconds)"
   printf '%-44s %8.2f s  %6s\n' "naive (initdb, createdb, pg_restore <stdin)" "$naive_m" "1.00x"
-  printf '%-44s %8.2f s  %6sx\n' "verify --engine local (one dump)" "$full_m" "$(ratio "$full_m" "$naive_m")"
-  printf '%-44s %8.2f s  %6sx\n' "verify --engine local, 5 dumps: per dump" "$warm_per" "$(ratio "$warm_per" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "verify --engine local --loader parallel" "$full_m" "$(ratio "$full_m" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "verify --engine local --loader pg_restore" "$classic_m" "$(ratio "$classic_m" "$naive_m")"
+  printf '%-44s %8.2f s  %6sx\n' "verify, parallel loader, 5 dumps: per dump" "$warm_per" "$(ratio "$warm_per" "$naive_m")"
   printf '%-44s %8.2f s  %6sx\n' "verify --quick" "$quick_m" "$(ratio "$quick_m" "$naive_m")"
   printf '%-44s %8.2f s  %6sx\n' "pg_restore -f /dev/null (reference)" "$null_m" "$(ratio "$null_m" "$naive_m")"
   echo "peak RSS of portfolio-backup (MB): $(awk '{m[$1] = ($2 > m[$1]) ? $2 : m[$1]} END {for (k in m) printf "%s %.0f  ", k, m[k] / 1024}' "$scratch/rss")"

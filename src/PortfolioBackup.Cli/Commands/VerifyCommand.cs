@@ -5,6 +5,7 @@ using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
+using PortfolioBackup.Verification.Loading;
 using Spectre.Console;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -30,13 +31,15 @@ internal static class VerifyCommand
         var config = new Option<string?>("--config") { Description = "Expectations JSON (required tables, minimum rows, smoke queries, budget); default: $VERIFY_CONFIG or built-in." };
         var report = new Option<string?>("--report") { Description = "Also write the verdicts as JSON to this file." };
         var jobs = new Option<int?>("--jobs") { Description = "Parallel pg_restore jobs (default: the number of CPUs)." };
+        var loader = new Option<string>("--loader") { Description = "How the dump is loaded: pg_restore (the production path) or parallel (rows over --jobs connections).", DefaultValueFactory = _ => "pg_restore" };
+        loader.AcceptOnlyFromAmong("pg_restore", "parallel");
         var allowMismatch = new Option<bool>("--allow-version-mismatch") { Description = "Let the local engine run another PostgreSQL major than production." };
         var quick = new Option<bool>("--quick") { Description = "Quick tier: no server, no Docker; decompress every data block and compare row counts and SHA-256 with the manifest." };
         var shard = new Option<string?>("--shard") { Description = "Verify only shard i of n (i/n): the dumps sorted by name whose position mod n is i-1; for CI matrices.", HelpName = "i/n" };
 
         var command = new Command("verify", "Restore dumps into a throwaway PostgreSQL and prove them healthy (exit 0 all healthy, 1 any not, 2 usage).")
         {
-            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, allowMismatch, quick, shard,
+            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, loader, allowMismatch, quick, shard,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -110,6 +113,7 @@ internal static class VerifyCommand
                 },
                 Expectations = expectations,
                 Jobs = jobCount,
+                Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
                 LedgerDirectory = directory,
                 Environment = context.Environment,
             };

@@ -88,6 +88,8 @@ public sealed class DumpVerifier : IAsyncDisposable
             Target = new RestoreServerTarget(Server),
             Server = Server,
             Jobs = _options.Jobs,
+            Loader = _options.Loader,
+            LoaderTuning = _options.LoaderTuning,
             Progress = check => progress?.Report(new VerificationProgress(dumpPath, check)),
             Timings = timings,
         };
@@ -128,6 +130,7 @@ public sealed class DumpVerifier : IAsyncDisposable
             Database = context.Database,
             RestoredDatabase = kept,
             ExpectedRowsSource = context.ExpectedRowsSource,
+            Loader = context.Loader,
         };
 
         if (_options.LedgerDirectory is { } ledger)

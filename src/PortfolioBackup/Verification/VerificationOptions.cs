@@ -1,5 +1,6 @@
 using PortfolioBackup.Engines;
 using PortfolioBackup.Tools;
+using PortfolioBackup.Verification.Loading;
 
 namespace PortfolioBackup.Verification;
 
@@ -15,6 +16,13 @@ public sealed record VerificationOptions
     /// <summary>Parallel jobs for <c>pg_restore -j</c>.</summary>
     public int Jobs { get; init; } = System.Environment.ProcessorCount;
 
+    /// <summary>How the dump is loaded: <c>pg_restore</c> alone (the production path) or the parallel table-data loader.</summary>
+    /// <remarks>
+    /// pg_restore stays the default: on the shared 2-core benchmark machine the parallel loader was slower on the ×1 dump and
+    /// faster on the ×4 one, and a split table's rows cannot skip the WAL (only one connection can hold the TRUNCATE).
+    /// </remarks>
+    public RestoreLoader Loader { get; init; } = RestoreLoader.PgRestore;
+
     /// <summary>The folder holding <c>verification-ledger.jsonl</c> (the backup folder); no ledger is read or written when null.</summary>
     public string? LedgerDirectory { get; init; }
 
@@ -26,4 +34,6 @@ public sealed record VerificationOptions
 
     /// <summary>The environment (compose interpolation, PG_BIN_DIR); the process's own when not set.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = EnvironmentVariables.Current();
+
+    internal LoaderTuning LoaderTuning { get; init; } = new();
 }

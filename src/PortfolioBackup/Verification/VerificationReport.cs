@@ -97,6 +97,9 @@ public sealed record DumpVerdict
     /// <summary>Where the expected row counts came from: "manifest", "dump" (the archive's own data), or null when none were compared.</summary>
     public string? ExpectedRowsSource { get; init; }
 
+    /// <summary>Which loader restored the dump ("pg_restore" or "parallel"), or null when nothing was restored.</summary>
+    public string? Loader { get; init; }
+
     /// <summary>The tier that produced the verdict ("quick" or "full").</summary>
     public string Tier { get; init; } = "full";
 

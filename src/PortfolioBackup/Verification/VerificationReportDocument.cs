@@ -21,7 +21,7 @@ public sealed record VerificationReportDocument(string? Tier, IReadOnlyList<Veri
     public static VerificationReportDocument From(VerificationReport report) => new(
         report.Tier,
         report.Dumps.Select(d => new Dump(
-            d.File, d.Healthy, d.Engine, d.Image, d.ServerVersion, d.DurationSeconds, d.Sha256, d.Database, d.ExpectedRowsSource,
+            d.File, d.Healthy, d.Engine, d.Image, d.ServerVersion, d.DurationSeconds, d.Sha256, d.Database, d.ExpectedRowsSource, d.Loader,
             d.Checks.Select(c => new Check(c.Name, c.Label, c.Passed, c.Detail)).ToList(),
             d.Extensions,
             d.Tables.Select(t => new Table(t.Schema, t.Name, t.Rows, t.ExpectedRows)).ToList(),
@@ -65,6 +65,7 @@ public sealed record VerificationReportDocument(string? Tier, IReadOnlyList<Veri
         string? Sha256,
         string? Database,
         string? ExpectedRowsSource,
+        string? Loader,
         IReadOnlyList<Check>? Checks,
         IReadOnlyList<string>? Extensions,
         IReadOnlyList<Table>? Tables,

@@ -2,6 +2,7 @@ using Npgsql;
 using PortfolioBackup.Archive;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Verification.Loading;
 
 namespace PortfolioBackup.Verification.Checks;
 
@@ -61,6 +62,9 @@ public sealed class CheckContext : IAsyncDisposable
 
     /// <summary>Extensions installed after restore, "name version".</summary>
     public IReadOnlyList<string> Extensions { get; internal set; } = [];
+
+    /// <summary>Which loader the <c>restore</c> check ran ("pg_restore" or "parallel"), or null before it ran.</summary>
+    public string? Loader { get; internal set; }
 
     /// <summary>"manifest" or "dump": where the expected row counts came from, once a check compared them.</summary>
     public string? ExpectedRowsSource { get; internal set; }
@@ -201,6 +205,11 @@ public sealed record CheckContextOptions
 
     /// <summary>Parallel <c>pg_restore</c> jobs in the full tier.</summary>
     public int Jobs { get; init; } = 1;
+
+    /// <summary>How the <c>restore</c> check loads the dump.</summary>
+    public RestoreLoader Loader { get; init; } = RestoreLoader.PgRestore;
+
+    internal LoaderTuning LoaderTuning { get; init; } = new();
 
     /// <summary>Data blocks decompressed at once by the native read.</summary>
     public int ScanParallelism { get; init; } = Math.Max(1, System.Environment.ProcessorCount);

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
+using PortfolioBackup.Engines;
+using PortfolioBackup.Verification.Loading;
 
 namespace PortfolioBackup.Verification.Checks;
 
 /// <summary>
 /// <c>restore</c>: the dump restores into a fresh database with the target's own <c>pg_restore</c>, with the options the
-/// operators' restore uses (<c>--clean --if-exists --no-owner --no-privileges</c>), stopping at the first error.
+/// operators' restore uses (<c>--clean --if-exists --no-owner --no-privileges</c>), stopping at the first error; with the
+/// parallel loader, the plain COPY rows arrive over N connections between pg_restore's schema and its indexes.
 /// </summary>
 internal sealed class RestoreCheck : IVerificationCheck
 {
@@ -31,7 +34,21 @@ internal sealed class RestoreCheck : IVerificationCheck
             context.CreatedDatabase = database;
         }
 
-        var jobs = Math.Max(1, context.Options.Jobs).ToString(CultureInfo.InvariantCulture);
+        var connections = Math.Max(1, context.Options.Jobs);
+        string? whyNot = null;
+        if (context.Options.Loader == RestoreLoader.Parallel)
+        {
+            var (plan, reason) = ParallelLoadPlan.Create(await context.ArchiveAsync(), context.Options.LoaderTuning);
+            if (plan is not null)
+            {
+                return await RestoreInParallelAsync(context, server, database, plan, connections, cancellationToken);
+            }
+
+            whyNot = reason;
+        }
+
+        context.Loader = "pg_restore";
+        var jobs = connections.ToString(CultureInfo.InvariantCulture);
         var mapped = await server.MapDumpAsync(context.DumpPath, cancellationToken);
         var watch = Stopwatch.StartNew();
 
@@ -47,6 +64,34 @@ internal sealed class RestoreCheck : IVerificationCheck
             return CheckResult.Fail(Name, Sql.FirstError("pg_restore", restore.StandardError, restore.ExitCode));
         }
 
+        await ConnectAsync(context, server, database, seconds, cancellationToken);
+        var note = whyNot is null ? string.Empty : $" (the parallel loader was not used: {whyNot})";
+        return CheckResult.Pass(Name, $"restored into a fresh database with pg_restore -j {jobs} in {seconds:0.###} s{note}");
+    }
+
+    private async Task<CheckResult> RestoreInParallelAsync(
+        CheckContext context, IRestoreServer server, string database, ParallelLoadPlan plan, int connections, CancellationToken cancellationToken)
+    {
+        context.Loader = "parallel";
+        var header = (await context.ArchiveAsync()).Header!;
+        var watch = Stopwatch.StartNew();
+        var failure = await ParallelRestore.RunAsync(server, database, context.DumpPath, header, plan, connections, context.Options.LoaderTuning, context.Timings, cancellationToken);
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (failure is not null)
+        {
+            return CheckResult.Fail(Name, $"the parallel loader ({connections} connections) failed: {failure}");
+        }
+
+        await ConnectAsync(context, server, database, seconds, cancellationToken);
+        var cut = plan.Tables.Count(t => t.Split);
+        var others = plan.OtherData.Count == 0 ? string.Empty : $", {plan.OtherData.Count} other data entries by pg_restore";
+        return CheckResult.Pass(Name, string.Create(CultureInfo.InvariantCulture,
+            $"restored into a fresh database with the parallel loader ({connections} connections) in {seconds:0.###} s: schema by pg_restore, " +
+            $"rows of {plan.Tables.Count} tables ({cut} cut into chunks){others}, indexes and constraints by pg_restore -j {connections}"));
+    }
+
+    private static async Task ConnectAsync(CheckContext context, IRestoreServer server, string database, double seconds, CancellationToken cancellationToken)
+    {
         var connection = new NpgsqlConnection(server.ConnectionString(database));
         try
         {
@@ -59,6 +104,5 @@ internal sealed class RestoreCheck : IVerificationCheck
         }
 
         context.Restored = new RestoredDatabase(database, connection, seconds);
-        return CheckResult.Pass(Name, $"restored into a fresh database with pg_restore -j {jobs} in {seconds:0.###} s");
     }
 }

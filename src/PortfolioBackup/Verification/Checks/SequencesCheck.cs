@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace PortfolioBackup.Verification.Checks;
 
 /// <summary>
@@ -17,14 +15,17 @@ internal sealed class SequencesCheck : IVerificationCheck
     public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
         var connection = context.Restored!.Connection;
+        // One round trip: each sequence's state and its column's maximum come back with the list (query_to_xml runs the
+        // per-sequence query on the server), instead of one query per sequence.
         var owned = await Sql.QueryAsync(connection, OwnedSequencesSql, r => new Owned(
-            new TableName(r.GetString(0), r.GetString(1)), r.GetString(2), new TableName(r.GetString(3), r.GetString(4)), r.GetString(5), r.GetString(6), r.GetString(7)), cancellationToken);
+            new TableName(r.GetString(0), r.GetString(1)), new TableName(r.GetString(2), r.GetString(3)), r.GetString(4),
+            r.GetInt64(5), r.GetBoolean(6), r.IsDBNull(7) ? null : r.GetDecimal(7)), cancellationToken);
         var recorded = Recorded(context);
         var differ = new List<string>();
         var behind = new List<string>();
         foreach (var sequence in owned)
         {
-            var (lastValue, isCalled, max) = await StateAsync(connection, sequence, cancellationToken);
+            var (lastValue, isCalled, max) = (sequence.LastValue, sequence.IsCalled, sequence.Max);
             var label = $"{sequence.Table}.{TableName.Quote(sequence.Column)}";
             if (recorded is not null)
             {
@@ -80,28 +81,26 @@ internal sealed class SequencesCheck : IVerificationCheck
 
     private static string Describe(long lastValue, bool isCalled) => isCalled ? lastValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{lastValue} (not called)";
 
-    private static async Task<(long LastValue, bool IsCalled, decimal? Max)> StateAsync(NpgsqlConnection connection, Owned sequence, CancellationToken cancellationToken)
-    {
-        // Both identifiers come from format('%I…') on the server, so they are quoted exactly once.
-        await using var command = new NpgsqlCommand($"SELECT s.last_value, s.is_called, (SELECT max({sequence.QuotedColumn})::numeric FROM {sequence.QuotedTable}) FROM {sequence.QuotedSequence} s", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetInt64(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetDecimal(2));
-    }
-
-    private sealed record Owned(TableName Sequence, string QuotedSequence, TableName Table, string Column, string QuotedTable, string QuotedColumn);
+    private sealed record Owned(TableName Sequence, TableName Table, string Column, long LastValue, bool IsCalled, decimal? Max);
 
     private const string OwnedSequencesSql = """
-        SELECT sn.nspname, s.relname, format('%I.%I', sn.nspname, s.relname), tn.nspname, t.relname, a.attname,
-               format('%I.%I', tn.nspname, t.relname), format('%I', a.attname)
-        FROM pg_depend d
-        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-        JOIN pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0
-        JOIN pg_namespace sn ON sn.oid = s.relnamespace
-        JOIN pg_class t ON t.oid = d.refobjid
-        JOIN pg_namespace tn ON tn.oid = t.relnamespace
-        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+        SELECT sn, sr, tn, tr, col,
+               (xpath('/row/l/text()', x))[1]::text::bigint,
+               (xpath('/row/c/text()', x))[1]::text::boolean,
+               (xpath('/row/m/text()', x))[1]::text::numeric
+        FROM (
+            SELECT sn.nspname AS sn, s.relname AS sr, tn.nspname AS tn, t.relname AS tr, a.attname AS col,
+                   query_to_xml(format('SELECT s.last_value AS l, s.is_called AS c, (SELECT max(%I)::numeric FROM %I.%I) AS m FROM %I.%I s',
+                                       a.attname, tn.nspname, t.relname, sn.nspname, s.relname), false, true, '') AS x
+            FROM pg_depend d
+            JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            JOIN pg_sequence q ON q.seqrelid = s.oid AND q.seqincrement > 0
+            JOIN pg_namespace sn ON sn.oid = s.relnamespace
+            JOIN pg_class t ON t.oid = d.refobjid
+            JOIN pg_namespace tn ON tn.oid = t.relnamespace
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+            WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+        ) owned
         ORDER BY 1, 2
         """;
 }
