@@ -339,9 +339,10 @@ public static class ArchiveReader
         return total;
     }
 
-    private static Stream Decompress(DataChunkStream chunks, ArchiveCompression compression) => compression switch
+    /// <summary>One data block's bytes decompressed as they are read; disposing it leaves the chunk stream open.</summary>
+    internal static Stream Decompress(DataChunkStream chunks, ArchiveCompression compression) => compression switch
     {
-        ArchiveCompression.None => new NonClosingStream(chunks),
+        ArchiveCompression.None => new ForwardingReadStream(chunks),
         ArchiveCompression.Gzip => new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true),
         ArchiveCompression.Lz4 => LZ4Stream.Decode(chunks, extraMemory: 0, leaveOpen: true),
         ArchiveCompression.Zstd => new ZstdSharp.DecompressionStream(chunks, leaveOpen: true),

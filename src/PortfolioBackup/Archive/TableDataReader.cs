@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using K4os.Compression.LZ4.Streams;
-
 namespace PortfolioBackup.Archive;
 
 /// <summary>
@@ -36,63 +33,13 @@ internal static class TableDataReader
                 return Stream.Null;
             }
 
-            Stream data = header.Compression switch
-            {
-                ArchiveCompression.None => chunks,
-                ArchiveCompression.Gzip => new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true),
-                ArchiveCompression.Lz4 => LZ4Stream.Decode(chunks, extraMemory: 0, leaveOpen: true),
-                ArchiveCompression.Zstd => new ZstdSharp.DecompressionStream(chunks, leaveOpen: true),
-                _ => throw new InvalidDataException($"unknown compression algorithm {(int)header.Compression}"),
-            };
-            return new OwningStream(data, file);
+            var data = ArchiveReader.Decompress(chunks, header.Compression);
+            return new ForwardingReadStream(data, data, file);
         }
         catch
         {
             file.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>Reads the decompressor and closes the file with it.</summary>
-    private sealed class OwningStream(Stream inner, FileStream file) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer.AsSpan(offset, count));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                file.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

@@ -1,7 +1,10 @@
 namespace PortfolioBackup.Archive;
 
-/// <summary>Lets the uncompressed path share the decompressors' dispose pattern without closing the chunk stream.</summary>
-internal sealed class NonClosingStream(Stream inner) : Stream
+/// <summary>
+/// A read-only view of another stream that disposes only what it is told it owns: with nothing, the uncompressed path
+/// shares the decompressors' dispose pattern without closing the chunk stream; a table's data reader owns its file.
+/// </summary>
+internal sealed class ForwardingReadStream(Stream inner, params IDisposable[] owned) : Stream
 {
     public override bool CanRead => true;
 
@@ -30,4 +33,17 @@ internal sealed class NonClosingStream(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var resource in owned)
+            {
+                resource.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
 }
