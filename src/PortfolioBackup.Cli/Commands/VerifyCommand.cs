@@ -68,7 +68,7 @@ internal static class VerifyCommand
 
             var dumpShard = parse.GetValue(shard) is { } shardText ? DumpShard.Parse(shardText) : null;
             var notes = new List<string>();
-            var dumps = named.Length > 0 ? [.. named] : SelectDumps(directory!, parse.GetValue(latest), notes);
+            var dumps = named.Length > 0 ? [.. named] : await SelectDumpsAsync(directory!, parse.GetValue(latest), notes, cancellationToken);
             if (dumpShard is not null && dumps.Count > 0)
             {
                 var all = dumps.Count;
@@ -139,7 +139,7 @@ internal static class VerifyCommand
         return result.AllHealthy ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static List<string> SelectDumps(string directory, bool latest, List<string> notes)
+    private static async Task<List<string>> SelectDumpsAsync(string directory, bool latest, List<string> notes, CancellationToken cancellationToken)
     {
         var backups = new List<(string Path, DateTimeOffset TakenAt)>();
         var ignored = new List<string>();
@@ -163,9 +163,13 @@ internal static class VerifyCommand
             notes.Add($"ignored {ignored.Count} file(s) in {directory} that are not backup_*.dump: {string.Join(", ", ignored)}");
         }
 
-        var ordered = backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
+        if (!latest)
+        {
+            return backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
+        }
+
         // --latest asks the catalog: a file dated in the future, empty or not an archive is never "the newest".
-        return latest ? BackupCatalog.NewestAsync(directory, DateTimeOffset.UtcNow).GetAwaiter().GetResult() is { } newest ? [newest.Path] : [] : ordered;
+        return await BackupCatalog.NewestAsync(directory, DateTimeOffset.UtcNow, cancellationToken) is { } newest ? [newest.Path] : [];
     }
 
     private static async Task<VerificationReport> RunAsync(CliContext context, List<string> dumps, VerificationOptions options, CancellationToken cancellationToken)

@@ -6,10 +6,12 @@ namespace PortfolioBackup.Restore;
 public sealed class DumpRejectedException : PortfolioBackupException
 {
     /// <summary>Creates the exception listing the failed checks.</summary>
-    public DumpRejectedException(string dumpPath, IReadOnlyList<CheckResult> checks)
+    public DumpRejectedException(string dumpPath, IReadOnlyList<CheckResult> checks, bool forceAllowed = true)
         : base($"{dumpPath} is not healthy, so it was not restored and the target was not touched:" +
                string.Concat(checks.Where(c => !c.Passed).Select(c => $"{Environment.NewLine}  - {c.Name}: {c.Detail}")) +
-               $"{Environment.NewLine}Restore another backup, or pass --force to restore this one anyway.")
+               (forceAllowed
+                   ? $"{Environment.NewLine}Restore another backup, or pass --force to restore this one anyway."
+                   : $"{Environment.NewLine}Restore another backup: only a regular file is handed to pg_restore, even with --force."))
     {
         Checks = checks;
     }

@@ -30,6 +30,13 @@ public static class Restorer
             throw new ConfigurationException([$"the dump {dumpPath} does not exist"]);
         }
 
+        if (probe.Kind == DumpFileKind.NotARegularFile || Directory.Exists(dumpPath))
+        {
+            // Not even --force or --verify none hands a pipe, a device or a folder to pg_restore: it would block on it, read
+            // forever, or restore something that is not a custom-format dump.
+            throw new DumpRejectedException(dumpPath, [CheckResult.Fail("file", probe.Detail)], forceAllowed: false);
+        }
+
         await using var client = TargetClient.For(options.Target);
 
         // Every check of the dump runs before anything changes; the target is only read (version, tables), and only once

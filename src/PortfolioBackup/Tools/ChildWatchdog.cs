@@ -53,7 +53,11 @@ internal static class ChildWatchdog
           kill -KILL "$p" 2>/dev/null && echo "killed $p $name"
         done
         printf '%s' "$folders" | while IFS= read -r folder; do
-          [ -n "$folder" ] && [ "$(cat "$folder/owner" 2>/dev/null)" = "$mark" ] && rm -rf -- "$folder" && echo "removed $folder"
+          # Only a folder of ours (our account, or the postgres account our servers run as): another user's folder with a
+          # planted owner file is never removed.
+          [ -n "$folder" ] && [ "$(cat "$folder/owner" 2>/dev/null)" = "$mark" ] \
+            && { uid=$(stat -c %u -- "$folder" 2>/dev/null); [ "$uid" = "$(id -u)" ] || [ "$uid" = "$(id -u postgres 2>/dev/null)" ]; } \
+            && rm -rf -- "$folder" && echo "removed $folder"
         done
         exit 0
         """;
