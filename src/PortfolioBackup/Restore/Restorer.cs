@@ -5,7 +5,6 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Tools;
 using PortfolioBackup.Verification;
-using PortfolioBackup.Verification.Checks;
 
 namespace PortfolioBackup.Restore;
 
@@ -53,7 +52,7 @@ public static class Restorer
             return inspected;
         }
 
-        var (manifest, checks) = await CheckDumpAsync(dumpPath, client, InspectOnceAsync, options, cancellationToken);
+        var (manifest, checks) = await RestorePreflight.CheckDumpAsync(dumpPath, client, InspectOnceAsync, options, cancellationToken);
         if (checks.Any(c => !c.Passed) && !options.Force)
         {
             throw new DumpRejectedException(dumpPath, checks);
@@ -139,40 +138,6 @@ public static class Restorer
         // No second safety backup: it could collide with this one's name within the same second, and the file being restored is itself the safe copy.
         parts.AddRange(["--username", target.Connection.User, "--target-db", target.Connection.Database, "--no-safety-backup", "--yes"]);
         return string.Join(' ', parts.Select(ShellQuote));
-    }
-
-    /// <summary>
-    /// The dump's checks before the target is touched: the restore pre-flight tier (the quick tier, then whether this target
-    /// can take the dump: its pg_restore, its extensions), and with <c>--verify full</c> a restore into a throwaway server.
-    /// </summary>
-    private static async Task<(BackupManifest? Manifest, IReadOnlyList<CheckResult> Checks)> CheckDumpAsync(
-        string dumpPath, TargetClient client, Func<CancellationToken, Task<TargetState>> inspect, RestoreOptions options, CancellationToken cancellationToken)
-    {
-        var contextOptions = new CheckContextOptions
-        {
-            Expectations = options.FullVerification.Expectations,
-            TargetFactory = async token =>
-            {
-                var target = await inspect(token);
-                return new ClientCheckTarget(client, target.ServerVersion, target.Exists ? client.Connection.Database : target.MaintenanceDatabase);
-            },
-        };
-        await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
-        if (options.Verify == RestoreVerifyMode.None)
-        {
-            return (context.Manifest, []);
-        }
-
-        options.Progress?.Invoke("checking the dump");
-        var checks = new List<CheckResult>(await CheckPipeline.RunAsync(VerificationTiers.RestorePreflight, context, Timeout.InfiniteTimeSpan, cancellationToken));
-        if (options.Verify == RestoreVerifyMode.Full && checks.All(c => c.Passed))
-        {
-            options.Progress?.Invoke("verifying the dump fully in a throwaway server");
-            var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
-            checks.AddRange(report.Dumps.SelectMany(d => d.Checks).Select(c => c with { Name = $"full: {c.Name}" }));
-        }
-
-        return (context.Manifest, checks);
     }
 
     private static void Validate(RestoreOptions options)
@@ -397,7 +362,6 @@ public static class Restorer
             ? value
             : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private sealed record TargetState(string ServerVersion, bool Exists, IReadOnlyList<string> Tables, string MaintenanceDatabase);
 
     private sealed record TocSummary(bool Readable, int Entries, int Tables, string Detail)
     {
