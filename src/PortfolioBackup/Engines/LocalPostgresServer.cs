@@ -245,6 +245,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                 ["unix_socket_directories"] = Path.Combine(root, "socket"),
                 ["unix_socket_permissions"] = "0700",
                 ["logging_collector"] = "off",
+
+                // Shared memory segments in the data folder, not /dev/shm: a server killed with SIGKILL leaves posix segments
+                // (parallel-query buffers among them) behind, while these go with the cluster's folder.
+                ["dynamic_shared_memory_type"] = "mmap",
             };
             foreach (var (name, value) in options.Settings)
             {

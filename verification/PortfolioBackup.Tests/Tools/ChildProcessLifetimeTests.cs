@@ -22,13 +22,30 @@ public sealed class ChildProcessLifetimeTests(PostgresServerFixture fixture) : I
         postmaster.Should().NotBeNull("verify starts a throwaway postgres; output: " + cli.Output);
         var root = DataRoot(postmaster!.Value);
         var server = ServerProcesses(postmaster.Value);
+        var segments = SharedMemorySegments(server);
 
         ProcFs.Kill(cli.ProcessId);
         await cli.WaitAsync();
 
         (await ProcFs.WaitUntilAsync(() => server.All(p => !ProcFs.IsAlive(p)), Soon)).Should().BeTrue("the server's processes die with the run that started it");
         (await ProcFs.WaitUntilAsync(() => !Directory.Exists(root), Soon)).Should().BeTrue($"the restored data in {root} goes with its run");
+        segments.Where(File.Exists).Should().BeEmpty("a killed server's shared memory must not outlive it in /dev/shm");
     }
+
+    /// <summary>The /dev/shm segments the server's processes have mapped (posix dynamic shared memory).</summary>
+    private static List<string> SharedMemorySegments(IEnumerable<int> processes) =>
+        processes.SelectMany(p =>
+        {
+            try
+            {
+                return File.ReadAllLines($"/proc/{p}/maps");
+            }
+            catch (IOException)
+            {
+                return [];
+            }
+        }).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? string.Empty)
+        .Where(path => path.StartsWith("/dev/shm/PostgreSQL.", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
 
     [Fact]
     public async Task A_run_after_a_killed_run_whose_watchdog_died_too_stops_the_orphan_server_and_says_so()
