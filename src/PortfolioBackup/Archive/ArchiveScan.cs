@@ -102,13 +102,10 @@ public sealed record ArchiveScan
     /// <summary>True when the verdict is <see cref="ArchiveVerdict.Complete"/>.</summary>
     public bool IsComplete => Verdict == ArchiveVerdict.Complete;
 
-    /// <summary>Rows per table keyed by the exact (schema, name) pair, for tables whose rows were counted exactly.</summary>
-    public IReadOnlyDictionary<(string Schema, string Name), long> RowCountsByTable =>
-        Tables.Where(t => t.Rows is not null).GroupBy(t => (t.Schema, t.Name)).ToDictionary(g => g.Key, g => g.First().Rows!.Value);
-
     /// <summary>
     /// Rows per table keyed "schema.name", for tables whose rows were counted exactly. Schema "a.b" table "c" and schema
-    /// "a" table "b.c" share a key, so such tables are left out rather than mixed up: use <see cref="RowCountsByTable"/>.
+    /// "a" table "b.c" share a key, so such tables are left out rather than mixed up; verification keys rows by
+    /// <c>TableName</c> from <see cref="Tables"/> instead.
     /// </summary>
     public IReadOnlyDictionary<string, long> RowCounts =>
         Tables.Where(t => t.Rows is not null).GroupBy(t => t.QualifiedName, StringComparer.Ordinal).Where(g => g.Count() == 1)

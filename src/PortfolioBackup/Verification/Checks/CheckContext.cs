@@ -89,7 +89,15 @@ public sealed class CheckContext : IAsyncDisposable
             problem = ex.Message;
         }
 
-        return new CheckContext(dumpPath, probe, options, cancellationToken) { Manifest = manifest, ManifestProblem = problem };
+        // The manifest is read once, so its counts are grouped once, not at every check that asks.
+        var byTable = manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).ToList();
+        return new CheckContext(dumpPath, probe, options, cancellationToken)
+        {
+            Manifest = manifest,
+            ManifestProblem = problem,
+            ManifestRows = byTable?.ToDictionary(g => g.Key, g => g.First().Rows),
+            ManifestDuplicates = byTable?.Where(g => g.Count() > 1).Select(g => g.Key).ToList() ?? [],
+        };
     }
 
     /// <summary>The native read of the whole archive (header, TOC, every data block, SHA-256), started on first use and shared.</summary>
@@ -99,12 +107,23 @@ public sealed class CheckContext : IAsyncDisposable
     public ArchiveScan? FinishedArchive => _scan is { IsValueCreated: true, Value.IsCompletedSuccessfully: true } ? _scan.Value.Result : null;
 
     /// <summary>The manifest's exact counts by table (first entry wins when a table is listed twice), or null without counts.</summary>
-    public IReadOnlyDictionary<TableName, long>? ManifestRows =>
-        Manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).ToDictionary(g => g.Key, g => g.First().Rows);
+    public IReadOnlyDictionary<TableName, long>? ManifestRows { get; private init; }
 
     /// <summary>Tables the manifest lists more than once (a damaged or hand-edited manifest).</summary>
-    public IReadOnlyList<TableName> ManifestDuplicates =>
-        Manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).Where(g => g.Count() > 1).Select(g => g.Key).ToList() ?? [];
+    public IReadOnlyList<TableName> ManifestDuplicates { get; private init; } = [];
+
+    /// <summary>The rows each table must hold: the manifest's exact counts, else the dump's own data; records which in <see cref="ExpectedRowsSource"/>.</summary>
+    internal async Task<IReadOnlyDictionary<TableName, long>> ExpectedRowsAsync()
+    {
+        if (ManifestRows is { } manifest)
+        {
+            ExpectedRowsSource = "manifest";
+            return manifest;
+        }
+
+        ExpectedRowsSource = "dump";
+        return DumpRows(await ArchiveAsync());
+    }
 
     /// <summary>Exact rows per table counted from the dump's own data (tables whose data cannot be counted exactly are left out).</summary>
     public static IReadOnlyDictionary<TableName, long> DumpRows(ArchiveScan scan) =>

@@ -44,17 +44,7 @@ internal sealed class DumpRowsCheck : IVerificationCheck
             return CheckResult.FromProblems(Name, problems, $"{counted.Count} tables in the dump match the manifest's exact counts ({CheckText.Count(counted.Values.Sum())} rows)");
         }
 
-        foreach (var (table, minimum) in context.Expectations.MinimumTableRows.OrderBy(m => m.Key))
-        {
-            if (!counted.TryGetValue(table, out var found))
-            {
-                problems.Add($"{table}: at least {minimum} rows expected, but the dump holds no countable data for the table");
-            }
-            else if (found < minimum)
-            {
-                problems.Add($"{table}: at least {minimum} rows expected, the dump holds {found}");
-            }
-        }
+        problems.AddRange(CheckText.MinimumRowProblems(counted, context.Expectations, "but the dump holds no countable data for the table", "the dump holds"));
 
         var note = uncounted.Count > 0 ? $"; not counted exactly: {string.Join(", ", uncounted.Keys.Order())}" : string.Empty;
         return CheckResult.FromProblems(Name, problems,

@@ -12,8 +12,7 @@ internal sealed class RowCountsCheck : IVerificationCheck
 
     public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
-        var fromManifest = context.ManifestRows;
-        var expected = fromManifest ?? CheckContext.DumpRows(await context.ArchiveAsync());
+        var expected = await context.ExpectedRowsAsync();
         var restored = context.Tables.ToDictionary(t => t.Table, t => t.Rows);
         var problems = new List<string>();
         problems.AddRange(context.ManifestDuplicates.Select(t => $"{t}: listed more than once in the manifest"));
@@ -30,7 +29,7 @@ internal sealed class RowCountsCheck : IVerificationCheck
         }
 
         string what;
-        if (fromManifest is not null)
+        if (context.ExpectedRowsSource == "manifest")
         {
             // The dump's own counts skip tables whose INSERT data cannot be counted exactly; the manifest lists every table.
             problems.AddRange(restored.Where(t => !expected.ContainsKey(t.Key)).OrderBy(t => t.Key).Select(t => $"{t.Key}: {t.Value} rows, but the manifest does not list the table"));
@@ -39,17 +38,7 @@ internal sealed class RowCountsCheck : IVerificationCheck
         else
         {
             // The dump can only prove itself consistent; the configured minimums still say what a healthy database holds.
-            foreach (var (table, minimum) in context.Expectations.MinimumTableRows.OrderBy(m => m.Key))
-            {
-                if (!restored.TryGetValue(table, out var found))
-                {
-                    problems.Add($"{table}: at least {minimum} rows expected, but the table is missing");
-                }
-                else if (found < minimum)
-                {
-                    problems.Add($"{table}: at least {minimum} rows expected, found {found}");
-                }
-            }
+            problems.AddRange(CheckText.MinimumRowProblems(restored, context.Expectations, "but the table is missing", "found"));
 
             what = "the exact counts of the dump's own data (no manifest)";
         }

@@ -16,7 +16,7 @@ internal sealed class TablesCheck : IVerificationCheck
     {
         var counts = await Sql.QueryAsync(
             context.Restored!.Connection, PhysicalTables.CountSql, r => (Table: new TableName(r.GetString(0), r.GetString(1)), Rows: r.GetInt64(2)), cancellationToken);
-        var expected = await ExpectedRowsAsync(context);
+        var expected = await context.ExpectedRowsAsync();
         context.Tables = counts.OrderBy(c => c.Table)
             .Select(c => new TableVerdict(c.Table.Schema, c.Table.Name, c.Rows, expected.TryGetValue(c.Table, out var w) ? w : null))
             .ToList();
@@ -26,18 +26,5 @@ internal sealed class TablesCheck : IVerificationCheck
         return missing.Count > 0
             ? CheckResult.Fail(Name, $"required tables missing after restore: {string.Join(", ", missing)}")
             : CheckResult.Pass(Name, $"{counts.Count} physical tables; required present: {(required.Count == 0 ? "none configured" : string.Join(", ", required))}");
-    }
-
-    /// <summary>The manifest's exact counts, else the dump's own (the full tier read the whole archive before restoring).</summary>
-    private static async Task<IReadOnlyDictionary<TableName, long>> ExpectedRowsAsync(CheckContext context)
-    {
-        if (context.ManifestRows is { } manifest)
-        {
-            context.ExpectedRowsSource = "manifest";
-            return manifest;
-        }
-
-        context.ExpectedRowsSource = "dump";
-        return CheckContext.DumpRows(await context.ArchiveAsync());
     }
 }
