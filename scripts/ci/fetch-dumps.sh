@@ -6,8 +6,7 @@
 #   SOURCE=local  LOCAL_DUMP_DIR=/var/backups/portfolio BACKUP_DIR=/tmp/dumps scripts/ci/fetch-dumps.sh
 #   SOURCE=rsync  RSYNC_HOST=db.example.com RSYNC_USER=backup RSYNC_PATH=/var/backups/portfolio \
 #                 SSH_KEY_FILE=~/.ssh/id_ed25519 KNOWN_HOSTS_FILE=~/.ssh/known_hosts [RSYNC_PORT=22] ...
-#   SOURCE=s3     S3_BUCKET=my-space S3_PREFIX=portfolio [S3_ENDPOINT=https://fra1.digitaloceanspaces.com] \
-#                 AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… [AWS_DEFAULT_REGION=us-east-1] ...
+#   (S3-compatible buckets: `portfolio-backup verify --from s3://bucket/prefix`, which also writes the verdict back.)
 #
 # SHARD=i/n (with ALL_DUMPS=1) copies only shard i of n: the dumps sorted by name whose position mod n is i-1, the same
 # rule as 'portfolio-backup verify --shard i/n', so each CI matrix job downloads and verifies only its slice.
@@ -45,7 +44,7 @@ chmod 0700 "${BACKUP_DIR}"
 
 # The newest backup_YYYYMMDD_HHMMSS.dump among names read on stdin (the name sorts by time).
 newest_dump() {
-	grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump$' | LC_ALL=C sort | tail -n 1
+	grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump(\.age)?$' | LC_ALL=C sort | tail -n 1
 }
 
 # Files to copy: every dump with its manifest, or only the newest; the ledger always (status and retention read it).
@@ -53,7 +52,7 @@ wanted_files() {
 	local listing="$1" name
 	if [[ "${ALL_DUMPS}" == 1 ]]; then
 		local dumps
-		dumps="$(grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump$' <<<"${listing}" | LC_ALL=C sort || true)"
+		dumps="$(grep -E '^backup_[0-9]{8}_[0-9]{6}\.dump(\.age)?$' <<<"${listing}" | LC_ALL=C sort || true)"
 		if [[ -n "${SHARD}" ]]; then
 			dumps="$(awk -v i="${shard_index}" -v n="${shard_count}" '(NR - 1) % n == i - 1' <<<"${dumps}")"
 		fi
@@ -99,28 +98,18 @@ rsync)
 	fi
 	;;
 s3)
-	require S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-	endpoint=()
-	if [[ -n "${S3_ENDPOINT:-}" ]]; then
-		endpoint=(--endpoint-url "${S3_ENDPOINT}")
-	fi
-	prefix="${S3_PREFIX:+${S3_PREFIX%/}/}"
-	listing="$(aws s3 ls "${endpoint[@]}" "s3://${S3_BUCKET}/${prefix}" | awk '{ print $NF }')"
-	files="$(wanted_files "${listing}")"
-	while IFS= read -r name; do
-		if [[ -n "${name}" ]]; then
-			aws s3 cp --only-show-errors "${endpoint[@]}" "s3://${S3_BUCKET}/${prefix}${name}" "${BACKUP_DIR}/${name}"
-		fi
-	done <<<"${files}"
+	# The bucket is read by the CLI itself: it lists, downloads into a private folder, decrypts (age) and verifies, then
+	# writes the verdict back to the bucket, which a plain copy here could not.
+	fail_config "SOURCE=s3 is served by the CLI: portfolio-backup verify --from s3://BUCKET/PREFIX [--latest | --shard i/n] (see .github/workflows/nightly-verify.yml)"
 	;;
 *)
-	fail_config "SOURCE='${SOURCE}' (expected rsync, s3 or local)"
+	fail_config "SOURCE='${SOURCE}' (expected rsync or local; for s3 use portfolio-backup verify --from s3://…)"
 	;;
 esac
 
 # Backups are owner-only on the server; keep them so on the runner.
 find "${BACKUP_DIR}" -maxdepth 1 -type f -exec chmod 0600 {} +
-count="$(find "${BACKUP_DIR}" -maxdepth 1 -type f -name 'backup_*.dump' | wc -l)"
+count="$(find "${BACKUP_DIR}" -maxdepth 1 -type f \( -name 'backup_*.dump' -o -name 'backup_*.dump.age' \) | wc -l)"
 if [[ "${count}" -eq 0 ]]; then
 	echo "error: no backup_YYYYMMDD_HHMMSS.dump found at the source (SOURCE=${SOURCE}); is the backup job running?" >&2
 	exit 1

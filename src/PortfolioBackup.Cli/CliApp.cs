@@ -58,6 +58,7 @@ internal static class CliApp
         // One line per command; each command lives in Commands/ and owns its options.
         yield return BackupCommand.Create(context);
         yield return PruneCommand.Create(context);
+        yield return UploadCommand.Create(context);
         yield return ListCommand.Create(context);
         yield return InspectCommand.Create(context);
         yield return VerifyCommand.Create(context);

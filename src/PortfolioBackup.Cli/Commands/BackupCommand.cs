@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Offsite;
 using PortfolioBackup.Verification;
 using Spectre.Console;
 
@@ -44,11 +45,19 @@ internal static class BackupCommand
                 Database = parseResult.GetValue(dbname),
             };
             var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
+
+            // Read before the dump: a bucket misconfigured must not surface only after a long backup.
+            var offsite = OffsiteSettingsReader.Read(context.Environment);
+            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
+            foreach (var warning in remoteWarnings)
+            {
+                await context.Error.WriteLineAsync($"warning: {warning}");
+            }
             var verifyLines = new List<string>();
             Func<string, CancellationToken, Task<bool>>? verifyDump = parseResult.GetValue(verify) == "quick"
                 ? (dumpPath, token) => QuickCheckAsync(dumpPath, verifyLines, token)
                 : null;
-            var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump }, cancellationToken);
+            var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump, AdditionalVerdicts = remoteVerdicts }, cancellationToken);
             await Report(context, job.Backup);
             foreach (var line in verifyLines)
             {
@@ -63,7 +72,15 @@ internal static class BackupCommand
             }
 
             // Retention ran only after a backup that succeeded, under the same lock: a failing backup job never erases older good backups.
-            return await PruneCommand.ReportAsync(context, job.Retention!, settings);
+            var pruned = await PruneCommand.ReportAsync(context, job.Retention!, settings);
+            if (offsite is null)
+            {
+                return pruned;
+            }
+
+            // Offsite after the local prune: a failed upload keeps every local backup and exits non-zero so cron mails it.
+            var uploaded = await UploadCommand.RunAndReportAsync(context, offsite, settings, cancellationToken);
+            return pruned != ExitCodes.Ok ? pruned : uploaded;
         });
         return command;
     }

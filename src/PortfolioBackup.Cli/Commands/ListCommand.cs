@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
 
@@ -16,11 +17,13 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification)." };
-        var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first.")
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification, location)." };
+        var remote = new Option<bool>("--remote") { Description = "Also list the backups in the bucket (BACKUP_S3_BUCKET, BACKUP_S3_PREFIX, …)." };
+        var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first; verdicts from the bucket count when BACKUP_S3_BUCKET is set.")
         {
             backupDir,
             json,
+            remote,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -32,10 +35,27 @@ internal static class ListCommand
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
 
-            var verdicts = VerifiedBackups.LastVerdicts(ledger.Entries);
+            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
+            foreach (var warning in remoteWarnings)
+            {
+                await context.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            var verdicts = VerifiedBackups.LastVerdicts([.. ledger.Entries, .. remoteVerdicts]);
+            var bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
             var now = DateTimeOffset.UtcNow;
             if (parseResult.GetValue(json))
             {
+                var remoteRows = (bucket?.Backups ?? []).Select(b => new JsonRow(
+                    b.Name,
+                    b.TakenAt,
+                    (long)Math.Floor((now - b.TakenAt).TotalSeconds),
+                    b.SizeBytes,
+                    b.HasManifest,
+                    b.Name.StartsWith(Backup.BackupFileName.PreRestorePrefix, StringComparison.Ordinal) ? "pre-restore" : "regular",
+                    false,
+                    verdicts.TryGetValue(b.Name, out var rv) ? new JsonVerification(rv.Healthy, rv.VerifiedAt) : null,
+                    null) { Location = "bucket" });
                 var rows = entries.Select(e => new JsonRow(
                     e.FileName,
                     e.TakenAt,
@@ -46,11 +66,16 @@ internal static class ListCommand
                     e.IsSymlink,
                     verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null,
                     e.IgnoredReasonAt(now)));
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, JsonOptions));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows.Concat(remoteRows), JsonOptions));
                 return ExitCodes.Ok;
             }
 
             await WriteTableAsync(context.Out, directory, entries, verdicts, now);
+            if (bucket is not null)
+            {
+                await RemoteListing.WriteTableAsync(context.Out, bucket.Value, verdicts, now);
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -92,7 +117,7 @@ internal static class ListCommand
         await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {directory}");
     }
 
-    private static string VerdictText(LedgerEntry? verdict) =>
+    internal static string VerdictText(LedgerEntry? verdict) =>
         verdict is null
             ? "never verified"
             : string.Create(
@@ -110,7 +135,11 @@ internal static class ListCommand
         [property: JsonPropertyName("kind")] string Kind,
         [property: JsonPropertyName("isSymlink")] bool IsSymlink,
         [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification,
-        [property: JsonPropertyName("ignored")] string? Ignored);
+        [property: JsonPropertyName("ignored")] string? Ignored)
+    {
+        [JsonPropertyName("location")]
+        public string Location { get; init; } = "local";
+    }
 
     private sealed record JsonVerification(
         [property: JsonPropertyName("healthy")] bool Healthy,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -40,6 +41,12 @@ internal static class PruneCommand
     /// <summary>Applies the retention policy (also after each successful backup) and prints every decision; returns the exit code.</summary>
     internal static async Task<int> PruneAndReportAsync(CliContext context, BackupSettings settings, bool dryRun, CancellationToken cancellationToken)
     {
+        var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
+        foreach (var warning in remoteWarnings)
+        {
+            await context.Error.WriteLineAsync($"warning: {warning}");
+        }
+
         var result = await Pruner.PruneAsync(
             new RetentionOptions
             {
@@ -47,6 +54,7 @@ internal static class PruneCommand
                 RetentionDays = settings.RetentionDays,
                 MinBackups = settings.MinBackups,
                 DryRun = dryRun,
+                AdditionalVerdicts = remoteVerdicts,
             },
             cancellationToken);
         return await ReportAsync(context, result, settings);

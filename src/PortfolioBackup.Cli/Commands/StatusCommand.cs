@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Offsite;
 using PortfolioBackup.Status;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -28,6 +29,9 @@ internal static class StatusCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+
+            // A backup verified in CI counts here: its verdict came back to the bucket.
+            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
             BackupStatus status;
             try
             {
@@ -37,6 +41,7 @@ internal static class StatusCommand
                         BackupDirectory = directory,
                         MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
                         MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
+                        AdditionalVerdicts = remoteVerdicts,
                     },
                     cancellationToken);
             }
@@ -47,7 +52,7 @@ internal static class StatusCommand
                 return ExitCodes.Failed;
             }
 
-            foreach (var warning in status.Warnings)
+            foreach (var warning in status.Warnings.Concat(remoteWarnings))
             {
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
@@ -77,7 +82,7 @@ internal static class StatusCommand
             ? $"newest backup:   {b.FileName} (taken {Utc(b.TakenAt)}, {BackupStatus.Old(b.AgeAt(status.Now))}, {ByteSize.Format(b.SizeBytes)})"
             : "newest backup:   none");
         await output.WriteLineAsync(status.NewestVerified is { } v
-            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)})"
+            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)}{(status.Options.AdditionalVerdicts.Contains(v.Verification) ? ", verdict from the bucket" : "")})"
             : "newest verified: none");
         await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
     }

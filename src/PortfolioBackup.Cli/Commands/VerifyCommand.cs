@@ -3,6 +3,7 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Compose;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
 using PortfolioBackup.Verification.Loading;
@@ -35,17 +36,23 @@ internal static class VerifyCommand
         loader.AcceptOnlyFromAmong("pg_restore", "parallel");
         var allowMismatch = new Option<bool>("--allow-version-mismatch") { Description = "Let the local engine run another PostgreSQL major than production." };
         var quick = new Option<bool>("--quick") { Description = "Quick tier: no server, no Docker; decompress every data block and compare row counts and SHA-256 with the manifest." };
+        var from = new Option<string?>("--from") { Description = "Verify the backups in an S3-compatible bucket (s3://bucket/prefix; endpoint and credentials from BACKUP_S3_ENDPOINT, AWS_ACCESS_KEY_ID, …): downloaded into a private temp folder, removed afterwards; each verdict is written back to the bucket.", HelpName = "s3://bucket/prefix" };
         var shard = new Option<string?>("--shard") { Description = "Verify only shard i of n (i/n): the dumps sorted by name whose position mod n is i-1; for CI matrices.", HelpName = "i/n" };
 
         var command = new Command("verify", "Restore dumps into a throwaway PostgreSQL and prove them healthy (exit 0 all healthy, 1 any not, 2 usage).")
         {
-            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, loader, allowMismatch, quick, shard,
+            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, loader, allowMismatch, quick, shard, from,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             VerificationReportWriter.CheckTarget(parse.GetValue(report));
             var named = parse.GetValue(files) ?? [];
+            if (parse.GetValue(from) is { } source)
+            {
+                return await VerifyBucketAsync(parse, source, named, cancellationToken);
+            }
+
             string? directory = named.Length == 0
                 ? SettingsReader.RequireBackupDirectory(context.Environment, parse.GetValue(backupDir))
                 : parse.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
@@ -58,12 +65,6 @@ internal static class VerifyCommand
             if (directory is not null && !Directory.Exists(directory))
             {
                 throw new ConfigurationException([$"the backup folder {directory} does not exist"], BackupDirHelp);
-            }
-
-            var jobCount = parse.GetValue(jobs) ?? Environment.ProcessorCount;
-            if (jobCount < 1)
-            {
-                throw new ConfigurationException([$"--jobs {jobCount} is not a number of parallel jobs (expected 1 or more)"]);
             }
 
             var dumpShard = parse.GetValue(shard) is { } shardText ? DumpShard.Parse(shardText) : null;
@@ -93,38 +94,83 @@ internal static class VerifyCommand
                 return ExitCodes.Failed;
             }
 
-            var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
-            if (parse.GetValue(quick))
-            {
-                var quickOptions = new QuickVerificationOptions { Expectations = expectations };
-                var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
-                return await FinishAsync(context, quickResult with { Notes = [.. quickResult.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
-            }
-
-            var options = new VerificationOptions
-            {
-                Server = new RestoreServerOptions
-                {
-                    Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
-                    Image = parse.GetValue(image) is { } given ? ImageReference.Validate(given, "--image") : null,
-                    Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
-                    AllowVersionMismatch = parse.GetValue(allowMismatch),
-                    MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
-                },
-                Expectations = expectations,
-                Jobs = jobCount,
-                Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
-                LedgerDirectory = directory,
-                Environment = context.Environment,
-            };
-            if (directory is null)
-            {
-                notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
-            }
-
-            var result = await RunAsync(context, dumps, options, cancellationToken);
-            return await FinishAsync(context, result with { Notes = [.. result.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+            return await VerifyDumpsAsync(parse, dumps, directory, notes, bucket: null, cancellationToken);
         });
+
+        // The bucket's backups, downloaded into a private folder that stands in for the backup folder; the verdicts go back.
+        async Task<int> VerifyBucketAsync(ParseResult parse, string source, string[] named, CancellationToken cancellationToken)
+        {
+            if (named.Length > 0 || parse.GetValue(backupDir) is not null)
+            {
+                throw new ConfigurationException(["--from verifies the bucket's backups: name no FILE and no --backup-dir with it"]);
+            }
+
+            var offsite = OffsiteSettingsReader.FromUri(source, context.Environment);
+            var dumpShard = parse.GetValue(shard) is { } shardText ? DumpShard.Parse(shardText) : null;
+            using var store = OffsiteStore.Open(offsite);
+            using var downloaded = await RemoteDumps.DownloadAsync(store, parse.GetValue(latest), dumpShard, cancellationToken);
+            var notes = new List<string> { $"verifying {downloaded.Paths.Count} backup(s) from {offsite.Describe()}" };
+            notes.AddRange(downloaded.Notes);
+            if (downloaded.Paths.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"error: no backup_*.dump in {offsite.Describe()}{(dumpShard is null ? "" : $" for shard {dumpShard}")}; is the upload running?");
+                return ExitCodes.Failed;
+            }
+
+            return await VerifyDumpsAsync(parse, [.. downloaded.Paths], downloaded.Directory, notes, store, cancellationToken);
+        }
+
+        async Task<int> VerifyDumpsAsync(ParseResult parse, List<string> dumps, string? directory, List<string> notes, OffsiteStore? bucket, CancellationToken cancellationToken)
+        {
+            var jobCount = parse.GetValue(jobs) ?? Environment.ProcessorCount;
+            if (jobCount < 1)
+            {
+                throw new ConfigurationException([$"--jobs {jobCount} is not a number of parallel jobs (expected 1 or more)"]);
+            }
+
+                var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
+                if (parse.GetValue(quick))
+                {
+                    var quickOptions = new QuickVerificationOptions { Expectations = expectations };
+                    var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
+                    if (bucket is not null)
+                    {
+                        notes.Add("quick verdicts are not written to the bucket: only a restore proves a backup");
+                    }
+
+                    return await FinishAsync(context, quickResult with { Notes = [.. quickResult.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+                }
+
+                var options = new VerificationOptions
+                {
+                    Server = new RestoreServerOptions
+                    {
+                        Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
+                        Image = parse.GetValue(image) is { } given ? ImageReference.Validate(given, "--image") : null,
+                        Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
+                        AllowVersionMismatch = parse.GetValue(allowMismatch),
+                        MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
+                    },
+                    Expectations = expectations,
+                    Jobs = jobCount,
+                    Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
+                    LedgerDirectory = directory,
+                    Environment = context.Environment,
+                };
+                if (directory is null)
+                {
+                    notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
+                }
+
+                var result = await RunAsync(context, dumps, options, cancellationToken);
+            if (bucket is not null)
+            {
+                notes.AddRange(await RemoteDumps.PublishAsync(bucket, result, cancellationToken));
+                notes.Add($"{result.Dumps.Count} verdict(s) written to the bucket under verifications/");
+            }
+
+            return await FinishAsync(context, result with { Notes = [.. result.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+        }
         return command;
     }
 

@@ -16,6 +16,9 @@ public sealed record BackupJobOptions
 
     /// <summary>Whether retention runs after a backup that succeeded (and, when asked, verified healthy).</summary>
     public bool Prune { get; init; } = true;
+
+    /// <summary>Verdicts from elsewhere (the bucket's) that retention counts like the folder's own ledger.</summary>
+    public IReadOnlyList<Verification.LedgerEntry> AdditionalVerdicts { get; init; } = [];
 }
 
 /// <summary>What a backup job did.</summary>
@@ -41,6 +44,7 @@ public static class BackupJob
             BackupDirectory = settings.BackupDirectory,
             RetentionDays = settings.RetentionDays,
             MinBackups = settings.MinBackups,
+            AdditionalVerdicts = options.AdditionalVerdicts,
         };
 
         // Checked before the dump is written: a retention that cannot be applied must not surface after a long backup.

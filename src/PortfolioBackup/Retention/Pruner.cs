@@ -83,7 +83,7 @@ public static class Pruner
             throw new RetentionRefusedException(unreadable);
         }
 
-        var verified = await VerifiedBackups.NewestAsync(entries, ledger.Entries, now, cancellationToken);
+        var verified = await VerifiedBackups.NewestAsync(entries, [.. ledger.Entries, .. options.AdditionalVerdicts], now, cancellationToken);
         var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
         var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
         var symlinkedFrom = directory.IsSymlink ? directory.Requested : null;

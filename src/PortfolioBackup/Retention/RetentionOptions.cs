@@ -26,4 +26,10 @@ public sealed record RetentionOptions
     /// folder's verification ledger) is always kept without being listed here.
     /// </summary>
     public IReadOnlySet<string> ProtectedFiles { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Verdicts from elsewhere (the bucket's, written by the nightly CI job) that count like the folder's own ledger: a
+    /// backup verified off the droplet is the newest verified backup here too, when its SHA-256 matches.
+    /// </summary>
+    public IReadOnlyList<Verification.LedgerEntry> AdditionalVerdicts { get; init; } = [];
 }

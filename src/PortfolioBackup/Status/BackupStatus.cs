@@ -19,6 +19,9 @@ public sealed record BackupStatusOptions
 
     /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
     public DateTimeOffset? Now { get; init; }
+
+    /// <summary>Verdicts from elsewhere (the bucket's) that count like the folder's ledger when their SHA-256 matches.</summary>
+    public IReadOnlyList<LedgerEntry> AdditionalVerdicts { get; init; } = [];
 }
 
 /// <summary>The freshness verdict on a backup folder, for cron monitors and Nagios-style checks.</summary>
@@ -72,7 +75,7 @@ public sealed record BackupStatus(
         var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
         var entries = BackupCatalog.List(directory.Path, cancellationToken);
         var contents = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
-        var ledger = contents.Entries;
+        IReadOnlyList<LedgerEntry> ledger = [.. contents.Entries, .. options.AdditionalVerdicts];
         var newest = BackupCatalog.Newest(entries, now);
         var verified = await VerifiedBackups.NewestAsync(entries, ledger, now, cancellationToken);
 

@@ -1,0 +1,111 @@
+using PortfolioBackup.Backup;
+using PortfolioBackup.Retention;
+using PortfolioBackup.Tools;
+using PortfolioBackup.Verification;
+
+namespace PortfolioBackup.Offsite;
+
+/// <summary>Dumps downloaded from the bucket into a private folder for one verification; disposing removes them.</summary>
+public sealed class DownloadedDumps : IDisposable
+{
+    private readonly PrivateFolder _folder;
+
+    internal DownloadedDumps(PrivateFolder folder, IReadOnlyList<string> paths, IReadOnlyList<string> notes)
+    {
+        _folder = folder;
+        Paths = paths;
+        Notes = notes;
+    }
+
+    /// <summary>The private (0700) folder holding the downloads; it stands in for the backup folder.</summary>
+    public string Directory => _folder.Path;
+
+    /// <summary>The downloaded dumps, oldest first (manifests beside them).</summary>
+    public IReadOnlyList<string> Paths { get; }
+
+    /// <summary>What was chosen and why, for the report.</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Removes every downloaded file.</summary>
+    public void Dispose() => _folder.Dispose();
+}
+
+/// <summary>The bucket side of <c>verify --from s3://…</c>: choose and download dumps, then write each verdict back.</summary>
+public static class RemoteDumps
+{
+    /// <summary>
+    /// Downloads the regular backups to verify (all, the newest, or one shard by name) with their manifests into a new
+    /// private folder; a name dated in the future is never "the newest".
+    /// </summary>
+    public static async Task<DownloadedDumps> DownloadAsync(OffsiteStore store, bool latest, DumpShard? shard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var now = DateTimeOffset.UtcNow;
+        var listed = await store.ListBackupsAsync(cancellationToken);
+        var notes = new List<string>();
+        var regular = listed.Where(b => b.Name.StartsWith(BackupFileName.BackupPrefix, StringComparison.Ordinal)).ToList();
+        var future = regular.Where(b => b.TakenAt > now + BackupEntry.ClockSkewAllowance).ToList();
+        if (future.Count > 0)
+        {
+            notes.Add($"ignored {future.Count} backup(s) in the bucket dated in the future: {string.Join(", ", future.Select(b => b.Name))}");
+        }
+
+        var candidates = regular.Except(future).OrderBy(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
+        var chosen = latest ? candidates.TakeLast(1).ToList() : candidates;
+        if (shard is not null)
+        {
+            var names = shard.Select(chosen.Select(b => b.Name)).ToHashSet(StringComparer.Ordinal);
+            notes.Add($"shard {shard}: {names.Count} of {chosen.Count} dump(s)");
+            chosen = chosen.Where(b => names.Contains(b.Name)).ToList();
+        }
+
+        var folder = await PrivateFolder.CreateAsync(cancellationToken: cancellationToken);
+        try
+        {
+            var paths = new List<string>();
+            foreach (var backup in chosen)
+            {
+                var path = folder.FileFor(backup.Name);
+                await store.DownloadAsync(backup.Name, path, cancellationToken);
+                if (backup.HasManifest)
+                {
+                    await store.DownloadAsync(BackupFileName.ManifestPathFor(backup.Name), BackupFileName.ManifestPathFor(path), cancellationToken);
+                }
+                else
+                {
+                    notes.Add($"{backup.Name} has no manifest in the bucket: its counts come from the dump itself");
+                }
+
+                paths.Add(path);
+            }
+
+            return new DownloadedDumps(folder, paths, notes);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes one verdict object per verified dump to the bucket; returns a warning per verdict that could not be written.</summary>
+    public static async Task<IReadOnlyList<string>> PublishAsync(OffsiteStore store, VerificationReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(report);
+        var warnings = new List<string>();
+        foreach (var verdict in report.Dumps)
+        {
+            try
+            {
+                await store.PutVerdictAsync(DumpVerifier.LedgerEntryOf(verdict), cancellationToken);
+            }
+            catch (OffsiteException ex)
+            {
+                warnings.Add($"the verdict on {Path.GetFileName(verdict.File)} was not written to the bucket: {ex.Message}");
+            }
+        }
+
+        return warnings;
+    }
+}
