@@ -44,12 +44,12 @@ internal static class OffsiteErrors
             return Unreachable(settings, action, ex, ex);
         }
 
-        if (ex is AmazonClientException client)
+        if (ex is AmazonClientException client && client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
         {
-            // Mostly "no credentials found" from the default chain: say which variables would fix it.
+            // The default chain found nothing: say which variables would fix it.
             return new OffsiteException(
                 OffsiteFailure.Credentials,
-                $"cannot talk to {where} while {action} {settings.Location}: {client.Message} (set {OffsiteSettingsReader.AccessKeyVariable}/{OffsiteSettingsReader.SecretKeyVariable})",
+                $"no credentials for {where} while {action} {settings.Location}: {client.Message} (set {OffsiteSettingsReader.AccessKeyVariable}/{OffsiteSettingsReader.SecretKeyVariable})",
                 ex);
         }
 
@@ -57,8 +57,6 @@ internal static class OffsiteErrors
     }
 
     /// <summary>Whether an exception is one the store translates rather than lets escape.</summary>
-    public static bool IsTranslatable(Exception ex) => ex is AmazonServiceException or AmazonClientException or HttpRequestException or SocketException or IOException or TimeoutException || ex is TaskCanceledException { CancellationToken.IsCancellationRequested: false };
-
     private static OffsiteException Unreachable(OffsiteSettings settings, string action, Exception network, Exception outer) =>
         new(
             OffsiteFailure.Unreachable,

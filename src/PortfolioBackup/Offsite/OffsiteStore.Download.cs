@@ -47,7 +47,16 @@ public sealed partial class OffsiteStore
                 using var response = await CallAsync($"downloading {key} from", () => _client.GetObjectAsync(new GetObjectRequest { BucketName = Settings.Bucket, Key = key }, cancellationToken), cancellationToken);
                 expectedSize = response.ContentLength;
                 expectedSha = Sha256Of(response.Metadata);
-                (written, actual) = await CallAsync($"downloading {key} from", () => CopyHashingAsync(response.ResponseStream, file, cancellationToken), cancellationToken);
+                try
+                {
+                    (written, actual) = await CallAsync($"downloading {key} from", () => CopyHashingAsync(response.ResponseStream, file, cancellationToken), cancellationToken);
+                }
+                catch (OffsiteException ex) when (ex.InnerException is Amazon.Runtime.AmazonClientException { InnerException: null } sdk)
+                {
+                    // The SDK compares the body with the object's MD5 ETag at its end; a difference is a damaged copy, not a network fault.
+                    throw new OffsiteException(OffsiteFailure.Mismatch, $"the download of {name} from {Settings.Describe()} is not intact: {sdk.Message} (the body does not match the object's MD5; the stored copy is damaged); the partial file was removed", sdk);
+                }
+
                 file.Flush(flushToDisk: true);
             }
 

@@ -28,7 +28,7 @@ public sealed partial class OffsiteStore
             length = probe.Length;
         }
 
-        var expectedETag = length >= Options.MultipartThresholdBytes
+        var expectedETags = length >= Options.MultipartThresholdBytes
             ? await PutMultipartAsync(localPath, key, length, sha256, cancellationToken)
             : await PutSingleAsync(localPath, key, sha256, cancellationToken);
 
@@ -36,7 +36,7 @@ public sealed partial class OffsiteStore
         var problem = stored is null ? "it is not there after the upload"
             : stored.SizeBytes != length ? $"it has {stored.SizeBytes} bytes, the local file {length}"
             : stored.Sha256 != sha256 ? $"its SHA-256 metadata is {stored.Sha256 ?? "missing"}, expected {sha256}"
-            : Options.VerifyETag && !string.Equals(stored.ETag, expectedETag, StringComparison.OrdinalIgnoreCase) ? $"the service's checksum (ETag) is {stored.ETag}, the data sent gives {expectedETag}"
+            : Options.VerifyETag && !expectedETags.Contains(stored.ETag ?? "", StringComparer.OrdinalIgnoreCase) ? $"the service's checksum (ETag) is {stored.ETag}, the data sent gives {string.Join(" or ", expectedETags)}"
             : null;
         if (problem is not null)
         {
@@ -54,9 +54,9 @@ public sealed partial class OffsiteStore
 
     private static FileStream OpenLocal(string path) => DumpFile.OpenRead(path, ReadBufferBytes);
 
-    private async Task<string> PutSingleAsync(string localPath, string key, string sha256, CancellationToken cancellationToken)
+    private async Task<string[]> PutSingleAsync(string localPath, string key, string sha256, CancellationToken cancellationToken)
     {
-        var md5 = await Md5Async(localPath, 0, long.MaxValue, cancellationToken);
+        var md5 = await Md5Async(localPath, 0, long.MaxValue, null, cancellationToken);
         await using var stream = OpenLocal(localPath);
         var request = new PutObjectRequest
         {
@@ -72,10 +72,10 @@ public sealed partial class OffsiteStore
         };
         request.Metadata.Add("sha256", sha256);
         await CallAsync($"uploading {key} to", () => _client.PutObjectAsync(request, cancellationToken), cancellationToken);
-        return Convert.ToHexStringLower(md5);
+        return [Convert.ToHexStringLower(md5)];
     }
 
-    private async Task<string> PutMultipartAsync(string localPath, string key, long length, string sha256, CancellationToken cancellationToken)
+    private async Task<string[]> PutMultipartAsync(string localPath, string key, long length, string sha256, CancellationToken cancellationToken)
     {
         var initiate = new InitiateMultipartUploadRequest { BucketName = Settings.Bucket, Key = key, ContentType = "application/octet-stream" };
         initiate.Metadata.Add("sha256", sha256);
@@ -85,12 +85,13 @@ public sealed partial class OffsiteStore
         {
             var parts = new List<PartETag>();
             using var partDigests = new MemoryStream();
+            using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             var partNumber = 0;
             for (long offset = 0; offset < length; offset += Options.PartSizeBytes)
             {
                 partNumber++;
                 var size = Math.Min(Options.PartSizeBytes, length - offset);
-                var md5 = await Md5Async(localPath, offset, size, cancellationToken);
+                var md5 = await Md5Async(localPath, offset, size, whole, cancellationToken);
                 partDigests.Write(md5);
                 var request = new UploadPartRequest
                 {
@@ -118,8 +119,9 @@ public sealed partial class OffsiteStore
             var complete = new CompleteMultipartUploadRequest { BucketName = Settings.Bucket, Key = key, UploadId = uploadId, PartETags = parts };
             await CallAsync($"completing the upload of {key} to", () => _client.CompleteMultipartUploadAsync(complete, cancellationToken), cancellationToken);
 
-            // S3's multipart ETag: the MD5 of the parts' MD5s, then the number of parts.
-            return $"{Convert.ToHexStringLower(MD5.HashData(partDigests.ToArray()))}-{partNumber}";
+            // S3's multipart ETag is the MD5 of the parts' MD5s and the number of parts; some S3-compatibles (s3rver) give the
+            // whole object's MD5 instead. Either is the service's own digest of what it stored.
+            return [$"{Convert.ToHexStringLower(MD5.HashData(partDigests.ToArray()))}-{partNumber}", Convert.ToHexStringLower(whole.GetHashAndReset())];
         }
         catch
         {
@@ -151,7 +153,7 @@ public sealed partial class OffsiteStore
         }
     }
 
-    private static async Task<byte[]> Md5Async(string path, long offset, long count, CancellationToken cancellationToken)
+    private static async Task<byte[]> Md5Async(string path, long offset, long count, IncrementalHash? whole, CancellationToken cancellationToken)
     {
         await using var stream = OpenLocal(path);
         stream.Position = offset;
@@ -167,6 +169,7 @@ public sealed partial class OffsiteStore
             }
 
             md5.AppendData(buffer, 0, read);
+            whole?.AppendData(buffer, 0, read);
             left -= read;
         }
 
