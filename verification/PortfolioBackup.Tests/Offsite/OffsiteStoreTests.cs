@@ -150,6 +150,30 @@ public sealed class OffsiteStoreTests(S3ServerFixture server) : IClassFixture<S3
         (await store.StatAsync("backup_20261130_031500.dump.manifest.json", default)).Should().BeNull();
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_cancelled_download_leaves_no_file_behind()
+    {
+        using var local = new TempDirectory();
+        var dump = OffsiteTestFiles.WriteDump(local.Path, "d", 1000);
+        using var store = OffsiteStore.Open(server.Settings(S3ServerFixture.NewPrefix()));
+        await store.UploadFileAsync(dump, "backup_20261130_031500.dump", OffsiteTestFiles.Sha256Of(dump));
+        var copy = local.Combine("copy");
+
+        // Already cancelled: the target file is created (O_EXCL) before the first request, so this is the cleanup path.
+        var download = () => store.DownloadAsync("backup_20261130_031500.dump", copy, new CancellationToken(canceled: true));
+
+        await download.Should().ThrowAsync<OperationCanceledException>();
+        File.Exists(copy).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_missing_s3rver_says_to_run_setup()
+    {
+        var require = () => S3ServerFixture.RequireInstalled("/nonexistent/s3rver");
+
+        require.Should().Throw<InvalidOperationException>().WithMessage("*run scripts/setup.sh*");
+    }
+
     private async Task PutRawAsync(string key, string body = "not a backup", string? sha256 = null)
     {
         using var client = new Amazon.S3.AmazonS3Client(

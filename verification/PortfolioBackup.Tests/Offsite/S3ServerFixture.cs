@@ -61,14 +61,19 @@ public sealed class S3ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ExecutablePath))
-        {
-            throw new InvalidOperationException($"s3rver is not installed at {ExecutablePath}: run scripts/setup.sh (as root), or set PORTFOLIO_S3RVER to an s3rver executable");
-        }
-
+        RequireInstalled(ExecutablePath);
         Directory.CreateDirectory(DataDirectory);
         Port = FreePort();
         await StartAsync();
+    }
+
+    /// <summary>Fails with what to do when s3rver is not where setup puts it.</summary>
+    public static void RequireInstalled(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"s3rver is not installed at {path}: run scripts/setup.sh (as root), or set PORTFOLIO_S3RVER to an s3rver executable");
+        }
     }
 
     /// <summary>Starts the server (again) on the same port and folder and waits until it answers HTTP.</summary>
