@@ -54,7 +54,7 @@ public sealed partial class OffsiteStore
                 catch (OffsiteException ex) when (ex.InnerException is Amazon.Runtime.AmazonClientException { InnerException: null } sdk)
                 {
                     // The SDK compares the body with the object's MD5 ETag at its end; a difference is a damaged copy, not a network fault.
-                    throw new OffsiteException(OffsiteFailure.Mismatch, $"the download of {name} from {Settings.Describe()} is not intact: {sdk.Message} (the body does not match the object's MD5; the stored copy is damaged); the partial file was removed", sdk);
+                    throw new OffsiteException(OffsiteFailure.Mismatch, $"the download of {name} from {Settings.Describe()} is not intact: its bytes do not match the object's MD5 (ETag) the service recorded at upload, so the stored copy is damaged; the partial file was removed", sdk);
                 }
 
                 file.Flush(flushToDisk: true);
