@@ -56,7 +56,9 @@ public sealed partial class OffsiteStore
 
     private async Task<string[]> PutSingleAsync(string localPath, string key, string sha256, CancellationToken cancellationToken)
     {
-        var md5 = await Md5Async(localPath, 0, long.MaxValue, null, cancellationToken);
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var md5 = await Md5Async(localPath, 0, long.MaxValue, null, whole, cancellationToken);
+        CheckLocalSha256(whole, sha256, localPath);
         await using var stream = OpenLocal(localPath);
         var request = new PutObjectRequest
         {
@@ -86,12 +88,13 @@ public sealed partial class OffsiteStore
             var parts = new List<PartETag>();
             using var partDigests = new MemoryStream();
             using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var wholeSha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var partNumber = 0;
             for (long offset = 0; offset < length; offset += Options.PartSizeBytes)
             {
                 partNumber++;
                 var size = Math.Min(Options.PartSizeBytes, length - offset);
-                var md5 = await Md5Async(localPath, offset, size, whole, cancellationToken);
+                var md5 = await Md5Async(localPath, offset, size, whole, wholeSha, cancellationToken);
                 partDigests.Write(md5);
                 var request = new UploadPartRequest
                 {
@@ -116,6 +119,7 @@ public sealed partial class OffsiteStore
                 Options.PartUploaded?.Invoke(offset + size);
             }
 
+            CheckLocalSha256(wholeSha, sha256, localPath);
             var complete = new CompleteMultipartUploadRequest { BucketName = Settings.Bucket, Key = key, UploadId = uploadId, PartETags = parts };
             await CallAsync($"completing the upload of {key} to", () => _client.CompleteMultipartUploadAsync(complete, cancellationToken), cancellationToken);
 
@@ -153,7 +157,20 @@ public sealed partial class OffsiteStore
         }
     }
 
-    private static async Task<byte[]> Md5Async(string path, long offset, long count, IncrementalHash? whole, CancellationToken cancellationToken)
+    /// <summary>
+    /// The bytes hashed here are the bytes the MD5s (and so the service's ETag check) vouch for; their SHA-256 must be the one
+    /// claimed, or the metadata would promise a hash the object does not have (a dump damaged or changed since its manifest).
+    /// </summary>
+    private static void CheckLocalSha256(IncrementalHash sha, string expected, string localPath)
+    {
+        var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (actual != expected)
+        {
+            throw new OffsiteException(OffsiteFailure.Mismatch, $"{localPath} has SHA-256 {actual}, not the {expected} it should have (its manifest's): it changed or was damaged since; not uploaded");
+        }
+    }
+
+    private static async Task<byte[]> Md5Async(string path, long offset, long count, IncrementalHash? whole, IncrementalHash sha256, CancellationToken cancellationToken)
     {
         await using var stream = OpenLocal(path);
         stream.Position = offset;
@@ -170,6 +187,7 @@ public sealed partial class OffsiteStore
 
             md5.AppendData(buffer, 0, read);
             whole?.AppendData(buffer, 0, read);
+            sha256.AppendData(buffer, 0, read);
             left -= read;
         }
 

@@ -96,6 +96,33 @@ public sealed class OffsiteStoreTests(S3ServerFixture server) : IClassFixture<S3
         File.Exists(copy).Should().BeFalse();
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(1000)]
+    [InlineData(6L << 20)]
+    public async Task A_file_whose_bytes_do_not_have_the_claimed_sha256_is_not_uploaded(long size)
+    {
+        using var local = new TempDirectory();
+        var dump = OffsiteTestFiles.WriteDump(local.Path, "d", size);
+        var claimed = OffsiteTestFiles.Sha256Of(dump);
+
+        // Damaged on disk after its manifest recorded the hash.
+        using (var file = File.Open(dump, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = size - 1;
+            var last = (byte)file.ReadByte();
+            file.Position = size - 1;
+            file.WriteByte((byte)(last ^ 0xFF));
+        }
+
+        using var store = OffsiteStore.Open(server.Settings(S3ServerFixture.NewPrefix()), new OffsiteStoreOptions { MultipartThresholdBytes = 5L << 20, PartSizeBytes = 5L << 20 });
+
+        var upload = () => store.UploadFileAsync(dump, "backup_20261130_031500.dump", claimed);
+
+        (await upload.Should().ThrowAsync<OffsiteException>())
+            .Which.Should().Match<OffsiteException>(e => e.Failure == OffsiteFailure.Mismatch && e.Message.Contains("not uploaded") && e.Message.Contains(claimed));
+        (await store.ListBackupsAsync()).Should().BeEmpty();
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_download_never_overwrites_an_existing_file()
     {
