@@ -36,7 +36,7 @@ internal static class OffsiteErrors
                 return Unreachable(settings, action, inner, ex);
             }
 
-            return new OffsiteException(OffsiteFailure.Service, $"the S3 endpoint {where} answered {Describe(s3)} while {action} {settings.Location}", ex);
+            return new OffsiteException(OffsiteFailure.Service, $"the S3 endpoint {where} answered {Describe(s3)} while {action} {settings.Location}: {s3.Message}", ex);
         }
 
         if (IsNetwork(ex))
@@ -56,7 +56,6 @@ internal static class OffsiteErrors
         return new OffsiteException(OffsiteFailure.Service, $"{action} {settings.Location} at {where} failed: {ex.Message}", ex);
     }
 
-    /// <summary>Whether an exception is one the store translates rather than lets escape.</summary>
     private static OffsiteException Unreachable(OffsiteSettings settings, string action, Exception network, Exception outer) =>
         new(
             OffsiteFailure.Unreachable,
