@@ -2,9 +2,12 @@
 # scripts/setup.sh - provision a Debian 12 (amd64) machine for PortfolioBackup's build and tests.
 #
 #   1. Debian 12 packages: PostgreSQL 15 server + client (contrib is part of postgresql-15 on Debian 12),
-#      util-linux, procps, e2fsprogs, shellcheck, compression tools. The Debian 'main' cluster the package
-#      creates is stopped and set to manual: the tests start their own throwaway clusters
+#      util-linux, procps, e2fsprogs, shellcheck, compression tools, age (encryption). The Debian 'main'
+#      cluster the package creates is stopped and set to manual: the tests start their own throwaway clusters
 #      (binaries: /usr/lib/postgresql/15/bin).
+#   1b. s3rver 3.7.1 (the S3-compatible server the offsite tests start on 127.0.0.1) from npm, exactly as locked in
+#      scripts/setup/s3rver/package-lock.json, with `npm ci` into /opt/portfolio-backup/s3rver; node/npm from
+#      Debian 12 (nodejs, npm) when the machine has none.
 #   2. Docker without Docker Hub: Debian 13 "trixie" docker.io 26.1 (API 1.45, Testcontainers 4.x needs
 #      >= 1.44) + docker-cli + docker-compose v2 + docker-buildx, downloaded with a private apt state
 #      (the system's sources stay Debian 12); dockerd started by hand in the background when it is not
@@ -24,6 +27,8 @@
 #   SETUP_PARALLEL=0        build the two images one after the other
 #   SETUP_KEEP_ROOTFS=1     keep the debootstrap trees after import
 #   SETUP_EXTRA_PACKAGES    more Debian 12 packages to install (space separated)
+#   SETUP_S3RVER_DIR        where s3rver goes (default /opt/portfolio-backup/s3rver; the tests read PORTFOLIO_S3RVER
+#                           for another place: the path of its node_modules/.bin/s3rver)
 #   MIRROR                  Debian mirror for trixie/debootstrap (default: the one apt uses)
 #   DOCKERD_OPTS            extra dockerd arguments; DOCKERD_LOG (default $SETUP_WORK/dockerd.log)
 set -Eeuo pipefail
@@ -31,6 +36,9 @@ set -Eeuo pipefail
 T_START=$SECONDS
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 ENTRYPOINT_SRC="$SCRIPT_DIR/setup/docker-entrypoint.sh"
+S3RVER_SRC="$SCRIPT_DIR/setup/s3rver"
+S3RVER_DIR=${SETUP_S3RVER_DIR:-/opt/portfolio-backup/s3rver}
+S3RVER_BIN="$S3RVER_DIR/node_modules/.bin/s3rver"
 
 WORK=${SETUP_WORK:-/var/tmp/portfoliobackup-setup}
 DOCKERD_LOG=${DOCKERD_LOG:-$WORK/dockerd.log}
@@ -46,7 +54,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 # Debian 12 packages the build/tests need. postgresql-contrib is not separate on Debian 12 (inside postgresql-15).
 read -r -a BASE_PACKAGES <<<"postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR util-linux procps e2fsprogs shellcheck \
-	gzip xz-utils zstd iproute2 ca-certificates ${SETUP_EXTRA_PACKAGES:-}"
+	gzip xz-utils zstd iproute2 ca-certificates age ${SETUP_EXTRA_PACKAGES:-}"
 # Docker: the trixie .debs (docker.io docker-cli docker-compose docker-buildx) + their Debian 12 dependencies.
 DOCKER_PACKAGES=(docker-cli docker-compose docker-buildx containerd runc tini iptables debootstrap)
 
@@ -58,6 +66,7 @@ IS_ROOT=0
 [ "$(id -u)" = 0 ] && IS_ROOT=1
 
 [ -r "$ENTRYPOINT_SRC" ] || die "missing $ENTRYPOINT_SRC (run the script from a complete checkout)"
+[ -r "$S3RVER_SRC/package-lock.json" ] || die "missing $S3RVER_SRC/package-lock.json (run the script from a complete checkout)"
 RECIPE_ID="$RECIPE_REV-$(sha256sum "$ENTRYPOINT_SRC" | cut -c1-12)"
 
 # ---------------------------------------------------------------------------------------------
@@ -84,6 +93,10 @@ cluster_status() {  # online | down | empty when there is no such cluster
 	line=$(pg_lsclusters -h "$PG_MAJOR" main 2>/dev/null) || true
 	printf '%s\n' "$line" | awk '{print $4}'
 }
+# s3rver is current when the lock it was installed from is the committed one (npm ci installs exactly that lock).
+s3rver_current() {
+	command -v node >/dev/null 2>&1 && [ -x "$S3RVER_BIN" ] && cmp -s "$S3RVER_SRC/package-lock.json" "$S3RVER_DIR/package-lock.json"
+}
 start_mode() { grep -vE '^[[:space:]]*(#|$)' "/etc/postgresql/$PG_MAJOR/main/start.conf" 2>/dev/null | head -n1 || true; }
 main_cluster_problems() {
 	[ -d "/etc/postgresql/$PG_MAJOR/main" ] || return 0
@@ -102,6 +115,7 @@ summary() {
 		cluster="$(cluster_status), start=$(start_mode)"
 	fi
 	printf 'postgres binaries: %s (Debian cluster %s/main: %s)\n' "$PG_BIN" "$PG_MAJOR" "$cluster"
+	printf 'age %s, s3rver %s at %s (node %s)\n' "$(age --version)" "$("$S3RVER_BIN" --version)" "$S3RVER_BIN" "$(node --version)"
 	if [ "$SKIP_DOCKER" = 1 ]; then
 		echo "docker: skipped (SETUP_SKIP_DOCKER=1)"
 		return 0
@@ -129,6 +143,7 @@ if [ "$IS_ROOT" = 0 ]; then
 	[ -x "$PG_BIN/pg_dump" ] || problems+=("$PG_BIN/pg_dump missing")
 	id postgres >/dev/null 2>&1 || problems+=("OS user postgres missing")
 	while read -r p; do problems+=("$p"); done < <(main_cluster_problems)
+	s3rver_current || problems+=("s3rver missing or not the locked version in $S3RVER_DIR")
 	if [ "$SKIP_DOCKER" != 1 ]; then
 		docker_pkg_ok || problems+=("package docker.io >= 26 not installed")
 		while read -r p; do problems+=("package $p not installed"); done < <(missing_packages "${DOCKER_PACKAGES[@]}")
@@ -201,6 +216,29 @@ if [ -d "/etc/postgresql/$PG_MAJOR/main" ]; then
 	fi
 else
 	log "no Debian cluster $PG_MAJOR/main"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 1b. s3rver (npm ci of the committed lock into a fresh folder, swapped in whole)
+# ---------------------------------------------------------------------------------------------
+if s3rver_current; then
+	log "s3rver present: $("$S3RVER_BIN" --version) in $S3RVER_DIR"
+else
+	if ! command -v npm >/dev/null 2>&1; then
+		apt_update_once
+		log "installing nodejs npm (for s3rver)"
+		quiet apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends nodejs npm
+	fi
+	log "installing s3rver into $S3RVER_DIR (npm ci, log: $APT_LOG)"
+	mkdir -p "$(dirname -- "$S3RVER_DIR")"
+	S3RVER_NEW=$(mktemp -d "$S3RVER_DIR.new.XXXXXX")
+	cp "$S3RVER_SRC/package.json" "$S3RVER_SRC/package-lock.json" "$S3RVER_NEW/"
+	quiet npm ci --prefix "$S3RVER_NEW" --cache "$WORK/npm-cache" --no-audit --no-fund --omit=dev --loglevel=error
+	chmod 755 "$S3RVER_NEW"  # mktemp made it 0700; the tests may run as another user
+	rm -rf -- "$S3RVER_DIR"
+	mv -- "$S3RVER_NEW" "$S3RVER_DIR"
+	s3rver_current || die "s3rver did not install into $S3RVER_DIR"
+	log "s3rver installed: $("$S3RVER_BIN" --version)"
 fi
 
 if [ "$SKIP_DOCKER" = 1 ]; then

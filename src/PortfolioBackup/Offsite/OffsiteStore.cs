@@ -1,0 +1,184 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace PortfolioBackup.Offsite;
+
+/// <summary>
+/// The backups in one bucket and prefix of an S3-compatible service: list, upload (checked after), download (checked),
+/// delete, and the verdicts stored beside them. Every SDK or network failure comes out as an <see cref="OffsiteException"/>.
+/// </summary>
+public sealed partial class OffsiteStore : IDisposable
+{
+    private readonly AmazonS3Client _client;
+
+    private OffsiteStore(OffsiteSettings settings, OffsiteStoreOptions options, AmazonS3Client client)
+    {
+        Settings = settings;
+        Options = options;
+        _client = client;
+    }
+
+    /// <summary>Where this store reads and writes.</summary>
+    public OffsiteSettings Settings { get; }
+
+    /// <summary>The transfer options in force.</summary>
+    public OffsiteStoreOptions Options { get; }
+
+    /// <summary>A store for the settings; nothing is sent until the first call.</summary>
+    public static OffsiteStore Open(OffsiteSettings settings, OffsiteStoreOptions? options = null)
+    {
+        options ??= new OffsiteStoreOptions();
+        if (options.PartSizeBytes < OffsiteStoreOptions.MinimumPartSizeBytes || options.MultipartThresholdBytes < 1)
+        {
+            throw new ArgumentException($"parts must be at least {OffsiteStoreOptions.MinimumPartSizeBytes} bytes (S3's minimum) and the threshold positive", nameof(options));
+        }
+
+        var config = new AmazonS3Config
+        {
+            // SDK 4 otherwise adds CRC trailers in aws-chunked bodies, which several S3-compatibles reject or store as data.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            ConnectTimeout = options.ConnectTimeout,
+            Timeout = options.RequestTimeout,
+            MaxErrorRetry = options.MaxRetries,
+            RetryMode = RequestRetryMode.Standard,
+        };
+        if (settings.Endpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint.GetLeftPart(UriPartial.Authority);
+            config.AuthenticationRegion = settings.Region;
+
+            // Virtual-host addressing needs wildcard DNS per bucket, which loopback servers and many S3-compatibles lack.
+            config.ForcePathStyle = true;
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(settings.Region);
+        }
+
+        var client = settings.AccessKeyId is { } id && settings.SecretAccessKey is { } secret
+            ? new AmazonS3Client(new BasicAWSCredentials(id, secret), config)
+            : new AmazonS3Client(config);
+        return new OffsiteStore(settings, options, client);
+    }
+
+    /// <summary>The backups directly under the prefix whose names match the backup pattern, newest first, each with its size, manifest and recorded SHA-256.</summary>
+    public async Task<IReadOnlyList<RemoteBackup>> ListBackupsAsync(CancellationToken cancellationToken = default)
+    {
+        var objects = await ListDirectAsync(Settings.ListPrefix, cancellationToken);
+        var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var backups = new List<RemoteBackup>();
+        foreach (var (name, key, size) in objects)
+        {
+            if (!OffsiteBackupName.TryParse(name, out _, out var takenAt))
+            {
+                continue;
+            }
+
+            var head = await StatAsync(name, cancellationToken);
+            backups.Add(new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256));
+        }
+
+        return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Deletes a backup and its manifest (manifest first, so a half-done delete never leaves a "complete" pair); refuses a name outside the backup pattern.</summary>
+    public async Task DeleteBackupAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (!OffsiteBackupName.IsBackup(name))
+        {
+            throw new OffsiteException(OffsiteFailure.Refused, $"refusing to delete '{name}' from {Settings.Location}: not a backup's name (backup_/pre-restore_YYYYMMDD_HHMMSS.dump[.age])");
+        }
+
+        foreach (var key in new[] { Settings.KeyFor(name + OffsiteBackupName.ManifestSuffix), Settings.KeyFor(name) })
+        {
+            await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
+        }
+    }
+
+    /// <summary>Closes the client's connections.</summary>
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>The size and recorded SHA-256 of an object directly under the prefix, or null when there is none.</summary>
+    internal async Task<RemoteObject?> StatAsync(string name, CancellationToken cancellationToken)
+    {
+        var key = Settings.KeyFor(name);
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Settings.Bucket, Key = key }, cancellationToken);
+            return new RemoteObject(key, head.ContentLength, Sha256Of(head.Metadata), Unquote(head.ETag));
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode is null or "NotFound" or "NoSuchKey")
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(ex, $"reading {key} in");
+        }
+    }
+
+    /// <summary>The objects directly under a listing prefix (no deeper keys), with their names relative to it.</summary>
+    internal async Task<IReadOnlyList<(string Name, string Key, long Size)>> ListDirectAsync(string listPrefix, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, string, long)>();
+        var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = listPrefix, Delimiter = "/" };
+        while (true)
+        {
+            var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                var name = item.Key[listPrefix.Length..];
+                if (name.Length > 0 && !name.Contains('/', StringComparison.Ordinal))
+                {
+                    found.Add((name, item.Key, item.Size ?? 0));
+                }
+            }
+
+            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
+            {
+                return found;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+    }
+
+    /// <summary>Runs one SDK call, turning its failures into <see cref="OffsiteException"/>s; the caller's cancellation stays a cancellation.</summary>
+    internal async Task<T> CallAsync<T>(string action, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (OffsiteException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, action);
+        }
+    }
+
+    private OffsiteException Translate(Exception ex, string action) =>
+        ex is OperationCanceledException
+            ? new OffsiteException(OffsiteFailure.Unreachable, $"the S3 endpoint {Settings.EndpointText} did not answer in time while {action} {Settings.Location} (check {OffsiteSettingsReader.EndpointVariable} and the network)", ex)
+            : OffsiteErrors.Translate(ex, Settings, action);
+
+    private static string? Sha256Of(MetadataCollection metadata)
+    {
+        var value = metadata["x-amz-meta-sha256"];
+        return string.IsNullOrEmpty(value) ? null : value.Trim().ToLowerInvariant();
+    }
+
+    private static string? Unquote(string? etag) => etag?.Trim('"');
+}
+
+/// <summary>What a HEAD of one object says.</summary>
+internal sealed record RemoteObject(string Key, long SizeBytes, string? Sha256, string? ETag);

@@ -1,0 +1,22 @@
+using PortfolioBackup.Retention;
+
+namespace PortfolioBackup.Offsite;
+
+/// <summary>One backup object directly under the prefix.</summary>
+/// <param name="Name">The object's name without the prefix, e.g. backup_20261202_031500.dump.age.</param>
+/// <param name="Key">The full object key.</param>
+/// <param name="SizeBytes">The object's size.</param>
+/// <param name="TakenAt">The UTC time in its name.</param>
+/// <param name="HasManifest">Whether its manifest (<c>….manifest.json</c>) is there too, i.e. the upload of the pair completed.</param>
+/// <param name="Sha256">The lower-case hex SHA-256 recorded in the object's metadata at upload, or null when missing.</param>
+public sealed record RemoteBackup(string Name, string Key, long SizeBytes, DateTimeOffset TakenAt, bool HasManifest, string? Sha256)
+{
+    /// <summary>Regular or pre-restore, by its name.</summary>
+    public BackupKind Kind => Name.StartsWith("pre-restore_", StringComparison.Ordinal) ? BackupKind.PreRestore : BackupKind.Regular;
+
+    /// <summary>Whether the object is age-encrypted, by its name.</summary>
+    public bool IsEncrypted => Name.EndsWith(".age", StringComparison.Ordinal);
+
+    /// <summary>The manifest's name.</summary>
+    public string ManifestName => Name + OffsiteBackupName.ManifestSuffix;
+}
