@@ -42,7 +42,7 @@ internal static class ListCommand
             }
 
             var verdicts = VerifiedBackups.LastVerdicts([.. ledger.Entries, .. remoteVerdicts]);
-            var bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
+            (string Location, IReadOnlyList<RemoteBackup> Backups)? bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
             var now = DateTimeOffset.UtcNow;
             if (parseResult.GetValue(json))
             {

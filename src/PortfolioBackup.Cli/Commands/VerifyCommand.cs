@@ -111,16 +111,17 @@ internal static class VerifyCommand
             using var downloaded = await RemoteDumps.DownloadAsync(store, parse.GetValue(latest), dumpShard, cancellationToken);
             var notes = new List<string> { $"verifying {downloaded.Paths.Count} backup(s) from {offsite.Describe()}" };
             notes.AddRange(downloaded.Notes);
-            if (downloaded.Paths.Count == 0)
+            if (downloaded.Paths.Count == 0 && downloaded.Damaged.Count == 0)
             {
                 await context.Error.WriteLineAsync($"error: no backup_*.dump in {offsite.Describe()}{(dumpShard is null ? "" : $" for shard {dumpShard}")}; is the upload running?");
                 return ExitCodes.Failed;
             }
 
-            return await VerifyDumpsAsync(parse, [.. downloaded.Paths], downloaded.Directory, notes, store, cancellationToken);
+            return await VerifyDumpsAsync(parse, [.. downloaded.Paths], downloaded.Directory, notes, (store, downloaded.Damaged), cancellationToken);
         }
 
-        async Task<int> VerifyDumpsAsync(ParseResult parse, List<string> dumps, string? directory, List<string> notes, OffsiteStore? bucket, CancellationToken cancellationToken)
+        async Task<int> VerifyDumpsAsync(
+            ParseResult parse, List<string> dumps, string? directory, List<string> notes, (OffsiteStore Store, IReadOnlyList<DumpVerdict> Damaged)? bucket, CancellationToken cancellationToken)
         {
             var jobCount = parse.GetValue(jobs) ?? Environment.ProcessorCount;
             if (jobCount < 1)
@@ -133,8 +134,9 @@ internal static class VerifyCommand
                 {
                     var quickOptions = new QuickVerificationOptions { Expectations = expectations };
                     var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
-                    if (bucket is not null)
+                    if (bucket is { } quickRemote)
                     {
+                        quickResult = quickResult with { Dumps = [.. quickResult.Dumps, .. quickRemote.Damaged] };
                         notes.Add("quick verdicts are not written to the bucket: only a restore proves a backup");
                     }
 
@@ -162,11 +164,13 @@ internal static class VerifyCommand
                     notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
                 }
 
-                var result = await RunAsync(context, dumps, options, cancellationToken);
-            if (bucket is not null)
+                var result = dumps.Count == 0 ? new VerificationReport([], []) : await RunAsync(context, dumps, options, cancellationToken);
+            if (bucket is { } remote)
             {
-                notes.AddRange(await RemoteDumps.PublishAsync(bucket, result, cancellationToken));
-                notes.Add($"{result.Dumps.Count} verdict(s) written to the bucket under verifications/");
+                result = result with { Dumps = [.. result.Dumps, .. remote.Damaged] };
+                var unwritten = await RemoteDumps.PublishAsync(remote.Store, result, cancellationToken);
+                notes.AddRange(unwritten);
+                notes.Add($"{result.Dumps.Count - unwritten.Count} verdict(s) written to the bucket under verifications/");
             }
 
             return await FinishAsync(context, result with { Notes = [.. result.Notes, .. notes] }, parse.GetValue(report), cancellationToken);

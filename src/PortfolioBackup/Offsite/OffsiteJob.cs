@@ -26,7 +26,17 @@ public static class OffsiteJob
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(retention);
         using var store = OffsiteStore.Open(settings);
-        var upload = await OffsiteSync.UploadMissingAsync(store, retention.BackupDirectory, cancellationToken);
+        OffsiteUploadResult upload;
+        try
+        {
+            upload = await OffsiteSync.UploadMissingAsync(store, retention.BackupDirectory, cancellationToken);
+        }
+        catch (OffsiteException ex)
+        {
+            // The bucket cannot even be listed (down, wrong key, no bucket): after a backup that is a failed upload, not a crash.
+            upload = new OffsiteUploadResult(settings.Location, [], [], [new OffsiteUploadFailure(settings.Location, ex.Message)], []);
+        }
+
         if (!upload.Succeeded)
         {
             // A bucket missing a backup is never pruned: the copy that failed may be the only good one soon.
@@ -34,7 +44,17 @@ public static class OffsiteJob
         }
 
         var local = await VerificationLedger.LoadAsync(retention.BackupDirectory, cancellationToken);
-        var remote = await store.ListVerdictsAsync(cancellationToken);
+        RemoteVerdicts remote;
+        try
+        {
+            remote = await store.ListVerdictsAsync(cancellationToken);
+        }
+        catch (OffsiteException ex)
+        {
+            // Without the bucket's verdicts the newest verified backup is unknown, and it must never be the one pruned.
+            return new OffsiteJobResult(settings.Describe(), upload, null, [$"the bucket was not pruned: its verdicts could not be read ({ex.Message})"]);
+        }
+
         var verdicts = local.Entries.Concat(remote.Entries).ToList();
         var pruned = await RemoteRetention.PruneAsync(store, retention, verdicts, cancellationToken);
         return new OffsiteJobResult(settings.Describe(), upload, pruned, [.. local.Warnings, .. remote.Warnings]);

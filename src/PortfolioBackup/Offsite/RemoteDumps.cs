@@ -10,10 +10,11 @@ public sealed class DownloadedDumps : IDisposable
 {
     private readonly PrivateFolder _folder;
 
-    internal DownloadedDumps(PrivateFolder folder, IReadOnlyList<string> paths, IReadOnlyList<string> notes)
+    internal DownloadedDumps(PrivateFolder folder, IReadOnlyList<string> paths, IReadOnlyList<DumpVerdict> damaged, IReadOnlyList<string> notes)
     {
         _folder = folder;
         Paths = paths;
+        Damaged = damaged;
         Notes = notes;
     }
 
@@ -22,6 +23,9 @@ public sealed class DownloadedDumps : IDisposable
 
     /// <summary>The downloaded dumps, oldest first (manifests beside them).</summary>
     public IReadOnlyList<string> Paths { get; }
+
+    /// <summary>Unhealthy verdicts on copies the bucket returned damaged (bytes not matching their recorded MD5 or SHA-256).</summary>
+    public IReadOnlyList<DumpVerdict> Damaged { get; }
 
     /// <summary>What was chosen and why, for the report.</summary>
     public IReadOnlyList<string> Notes { get; }
@@ -63,10 +67,21 @@ public static class RemoteDumps
         try
         {
             var paths = new List<string>();
+            var damaged = new List<DumpVerdict>();
             foreach (var backup in chosen)
             {
                 var path = folder.FileFor(backup.Name);
-                await store.DownloadAsync(backup.Name, path, cancellationToken);
+                try
+                {
+                    await store.DownloadAsync(backup.Name, path, cancellationToken);
+                }
+                catch (OffsiteException ex) when (ex.Failure == OffsiteFailure.Mismatch)
+                {
+                    // A damaged copy is a verdict on that copy; the other backups are still verified.
+                    damaged.Add(DamagedVerdict(path, backup, ex.Message));
+                    continue;
+                }
+
                 if (backup.HasManifest)
                 {
                     await store.DownloadAsync(BackupFileName.ManifestPathFor(backup.Name), BackupFileName.ManifestPathFor(path), cancellationToken);
@@ -79,7 +94,7 @@ public static class RemoteDumps
                 paths.Add(path);
             }
 
-            return new DownloadedDumps(folder, paths, notes);
+            return new DownloadedDumps(folder, paths, damaged, notes);
         }
         catch
         {
@@ -87,6 +102,16 @@ public static class RemoteDumps
             throw;
         }
     }
+
+    private static DumpVerdict DamagedVerdict(string path, RemoteBackup backup, string problem) => new()
+    {
+        File = path,
+        Engine = "bucket",
+        ServerVersion = "none (not restored)",
+        Checks = [new CheckResult("download", CheckStatus.Fail, problem)],
+        Sha256 = backup.Sha256,
+        Tier = "download",
+    };
 
     /// <summary>Writes one verdict object per verified dump to the bucket; returns a warning per verdict that could not be written.</summary>
     public static async Task<IReadOnlyList<string>> PublishAsync(OffsiteStore store, VerificationReport report, CancellationToken cancellationToken = default)

@@ -1,4 +1,3 @@
-using CliWrap;
 using CliWrap.Buffered;
 
 namespace PortfolioBackup.Tests.EndToEnd;
@@ -8,7 +7,7 @@ internal static class AgeKeys
 {
     public static async Task<(string Public, string Secret)> GenerateAsync(string keyFile)
     {
-        await Cli.Wrap("age-keygen").WithArguments(["-o", keyFile]).ExecuteBufferedAsync();
+        await CliWrap.Cli.Wrap("age-keygen").WithArguments(["-o", keyFile]).ExecuteBufferedAsync();
         var lines = await File.ReadAllLinesAsync(keyFile);
         var publicKey = lines.Single(l => l.StartsWith("# public key: ", StringComparison.Ordinal))["# public key: ".Length..];
         var secret = lines.Single(l => l.StartsWith("AGE-SECRET-KEY-", StringComparison.Ordinal));
