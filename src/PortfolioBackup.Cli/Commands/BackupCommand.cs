@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Encryption;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Verification;
 using Spectre.Console;
@@ -54,8 +55,15 @@ internal static class BackupCommand
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
             var verifyLines = new List<string>();
+            var identity = AgeIdentity.FromEnvironment(context.Environment);
+            if (parseResult.GetValue(verify) == "quick" && settings.AgeRecipients.Count > 0 && identity is null)
+            {
+                throw new ConfigurationException([
+                    "--verify quick reads the new backup back, but it is encrypted (BACKUP_AGE_RECIPIENTS) and no identity is set: set AGE_IDENTITY or AGE_IDENTITY_FILE, or leave out --verify quick and verify where the key lives"]);
+            }
+
             Func<string, CancellationToken, Task<bool>>? verifyDump = parseResult.GetValue(verify) == "quick"
-                ? (dumpPath, token) => QuickCheckAsync(dumpPath, verifyLines, token)
+                ? (dumpPath, token) => QuickCheckAsync(dumpPath, identity, verifyLines, token)
                 : null;
             var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump, AdditionalVerdicts = remoteVerdicts }, cancellationToken);
             await Report(context, job.Backup);
@@ -101,9 +109,9 @@ internal static class BackupCommand
                 cancellationToken));
     }
 
-    private static async Task<bool> QuickCheckAsync(string dumpPath, List<string> lines, CancellationToken cancellationToken)
+    private static async Task<bool> QuickCheckAsync(string dumpPath, AgeIdentity? identity, List<string> lines, CancellationToken cancellationToken)
     {
-        var verdict = await QuickVerifier.VerifyDumpAsync(dumpPath, new QuickVerificationOptions(), cancellationToken);
+        var verdict = await QuickVerifier.VerifyDumpAsync(dumpPath, new QuickVerificationOptions { Identity = identity }, cancellationToken);
         lines.AddRange(verdict.Checks.Select(check => $"  verify: {VerdictText.Line(check)}"));
         return verdict.Healthy;
     }
@@ -116,6 +124,12 @@ internal static class BackupCommand
         await context.Out.WriteLineAsync($"backup written: {result.DumpPath}");
         await context.Out.WriteLineAsync($"  size:     {ByteSize.Format(result.SizeBytes)} ({result.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)");
         await context.Out.WriteLineAsync($"  sha256:   {result.Sha256}");
+        if (result.Manifest.Encryption is { } encryption)
+        {
+            await context.Out.WriteLineAsync($"  encrypted: age, for {AgeRecipients.Describe(encryption.Recipients)}");
+            await context.Out.WriteLineAsync($"  plaintext: {ByteSize.Format(encryption.PlaintextSizeBytes)}, sha256 {encryption.PlaintextSha256} (never written to disk)");
+        }
+
         await context.Out.WriteLineAsync($"  tables:   {rows}");
         await context.Out.WriteLineAsync($"  manifest: {result.ManifestPath}");
         await context.Out.WriteLineAsync($"  duration: {result.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortfolioBackup.Archive;
+using PortfolioBackup.Encryption;
 using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -34,6 +35,11 @@ internal static class InspectCommand
 
     private static async Task<int> RunAsync(CliContext context, string path, bool asJson, CancellationToken cancellationToken)
     {
+        if (EncryptedDump.IsEncrypted(path))
+        {
+            return await InspectEncryptedAsync(context, path, asJson, cancellationToken);
+        }
+
         var scan = await ArchiveReader.ScanAsync(path, cancellationToken);
         var listing = scan.Header is null ? null : await ListWithPgRestoreAsync(context, path, scan.Header, cancellationToken);
         if (asJson)
@@ -48,6 +54,41 @@ internal static class InspectCommand
         if (scan.Verdict == ArchiveVerdict.NotAnArchive && !asJson)
         {
             await context.Error.WriteLineAsync($"error: {path} is not a custom-format dump: {scan.Detail}");
+        }
+
+        return scan.IsComplete ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static async Task<int> InspectEncryptedAsync(CliContext context, string path, bool asJson, CancellationToken cancellationToken)
+    {
+        var read = await EncryptedDump.ScanAsync(path, AgeIdentity.FromEnvironment(context.Environment), cancellationToken);
+        var forWhom = read.Recipients is { } r ? string.Join(", ", r) : "unknown (no manifest)";
+        if (read.Scan is not { } scan)
+        {
+            if (asJson)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(new { file = path, kind = DumpFileKind.Encrypted, encryptedFor = read.Recipients, complete = false, detail = read.Problem }, JsonOptions));
+            }
+            else
+            {
+                await context.Out.WriteLineAsync($"file:            {path}");
+                await context.Out.WriteLineAsync("kind:            age-encrypted file");
+                await context.Out.WriteLineAsync($"verdict:         NOT READ: {read.Problem}");
+            }
+
+            return ExitCodes.Failed;
+        }
+
+        // pg_restore -l would need the plaintext a second time; inspect never writes it out, so the native read stands alone.
+        var listing = new PgRestoreListing($"pg_restore -l: not run (the dump is age-encrypted for {forWhom}; it was decrypted into the native reader only)", null);
+        if (asJson)
+        {
+            await context.Out.WriteLineAsync(JsonSerializer.Serialize(new { encryption = new { tool = "age", recipients = read.Recipients, plaintextSha256 = scan.Sha256 }, archive = ToJson(scan, listing) }, JsonOptions));
+        }
+        else
+        {
+            await context.Out.WriteLineAsync($"encryption:      age, for {forWhom}; plaintext sha256 {scan.Sha256}");
+            await WriteTextAsync(context.Out, scan, listing);
         }
 
         return scan.IsComplete ? ExitCodes.Ok : ExitCodes.Failed;

@@ -88,6 +88,8 @@ internal static class RestoreCommand
                 Target = target,
                 Verify = Enum.Parse<RestoreVerifyMode>(parse.GetValue(verify) ?? "quick", ignoreCase: true),
                 FullVerification = new VerificationOptions { Environment = context.Environment, Jobs = jobCount },
+                Identity = Encryption.AgeIdentity.FromEnvironment(context.Environment),
+                SafetyBackupRecipients = ReadRecipients(context),
                 Force = parse.GetValue(force),
                 SafetyBackup = safety,
                 BackupDirectory = string.IsNullOrWhiteSpace(directory) ? null : directory,
@@ -189,5 +191,12 @@ internal static class RestoreCommand
         {
             output.WriteLine($"  {m.QualifiedName}: expected {m.Expected.ToString(CultureInfo.InvariantCulture)}, found {(m.Actual is { } a ? a.ToString(CultureInfo.InvariantCulture) : "no such table")}");
         }
+    }
+
+    private static IReadOnlyList<string> ReadRecipients(CliContext context)
+    {
+        var problems = new List<string>();
+        var recipients = Encryption.AgeRecipients.Read(context.Environment, problems);
+        return problems.Count == 0 ? recipients : throw new ConfigurationException(problems);
     }
 }

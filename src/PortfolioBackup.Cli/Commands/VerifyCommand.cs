@@ -130,9 +130,10 @@ internal static class VerifyCommand
             }
 
                 var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
+                var identity = Encryption.AgeIdentity.FromEnvironment(context.Environment);
                 if (parse.GetValue(quick))
                 {
-                    var quickOptions = new QuickVerificationOptions { Expectations = expectations };
+                    var quickOptions = new QuickVerificationOptions { Expectations = expectations, Identity = identity };
                     var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
                     if (bucket is { } quickRemote)
                     {
@@ -158,6 +159,7 @@ internal static class VerifyCommand
                     Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
                     LedgerDirectory = directory,
                     Environment = context.Environment,
+                    Identity = identity,
                 };
                 if (directory is null)
                 {

@@ -33,6 +33,9 @@ public enum DumpFileKind
     /// <summary>Not a regular file: a FIFO, a socket or a device (also through a symbolic link); never opened, so never waited on.</summary>
     NotARegularFile,
 
+    /// <summary>An age-encrypted file (<c>….dump.age</c>), read only through an identity.</summary>
+    Encrypted,
+
     /// <summary>Anything else (random bytes, another program's file).</summary>
     NotADump,
 }

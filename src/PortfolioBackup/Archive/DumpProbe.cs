@@ -148,6 +148,11 @@ public static class DumpProbe
             return (DumpFileKind.Tar, "a tar-format dump (pg_dump -Ft) or another tar file; this tool works with custom-format dumps (pg_dump -Fc)");
         }
 
+        if (prefix.AsSpan().StartsWith("age-encryption.org/v1\n"u8))
+        {
+            return (DumpFileKind.Encrypted, "an age-encrypted file; set AGE_IDENTITY or AGE_IDENTITY_FILE to read it");
+        }
+
         if (prefix.Length >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b)
         {
             return (DumpFileKind.NotADump, "a gzip-compressed file (perhaps a plain SQL dump piped through gzip), not a custom-format dump");

@@ -13,6 +13,9 @@ internal sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
 
     public override long Length => throw new NotSupportedException();
 
+    /// <summary>Bytes passed on (and hashed) so far.</summary>
+    public long BytesRead { get; private set; }
+
     public override long Position
     {
         get => throw new NotSupportedException();
@@ -23,6 +26,7 @@ internal sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
     {
         var read = inner.Read(buffer);
         hash.AppendData(buffer[..read]);
+        BytesRead += read;
         return read;
     }
 
@@ -34,6 +38,7 @@ internal sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
         if (value >= 0)
         {
             hash.AppendData([(byte)value]);
+            BytesRead++;
         }
 
         return value;

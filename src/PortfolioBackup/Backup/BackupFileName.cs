@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 
 namespace PortfolioBackup.Backup;
 
-/// <summary>The naming contract of backup files: <c>backup_YYYYMMDD_HHMMSS.dump</c> (UTC), manifests beside them as <c>….dump.manifest.json</c>.</summary>
+/// <summary>
+/// The naming contract of backup files: <c>backup_YYYYMMDD_HHMMSS.dump</c> (UTC), or <c>….dump.age</c> when encrypted with
+/// age, manifests beside them as <c>….dump.manifest.json</c> (<c>….dump.age.manifest.json</c>).
+/// </summary>
 public static partial class BackupFileName
 {
     /// <summary>The prefix of regular backups.</summary>
@@ -15,11 +18,20 @@ public static partial class BackupFileName
     /// <summary>The suffix of a manifest, appended to the dump's file name.</summary>
     public const string ManifestSuffix = ".manifest.json";
 
+    /// <summary>The suffix age-encrypted dumps carry after <c>.dump</c>.</summary>
+    public const string EncryptedSuffix = ".age";
+
     private const string TimestampFormat = "yyyyMMdd_HHmmss";
 
     /// <summary>The file name for a backup taken at the given time (converted to UTC).</summary>
-    public static string For(DateTimeOffset takenAt, string prefix = BackupPrefix) =>
-        $"{prefix}{takenAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.dump";
+    public static string For(DateTimeOffset takenAt, string prefix = BackupPrefix) => For(takenAt, prefix, encrypted: false);
+
+    /// <summary>The file name for a backup taken at the given time, ending <c>.dump.age</c> when <paramref name="encrypted"/>.</summary>
+    public static string For(DateTimeOffset takenAt, string prefix, bool encrypted) =>
+        $"{prefix}{takenAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.dump{(encrypted ? EncryptedSuffix : string.Empty)}";
+
+    /// <summary>Whether a backup's file name says it is age-encrypted (<c>….dump.age</c>).</summary>
+    public static bool IsEncrypted(string fileName) => fileName.EndsWith(".dump" + EncryptedSuffix, StringComparison.Ordinal);
 
     /// <summary>The manifest path for a dump path.</summary>
     public static string ManifestPathFor(string dumpPath) => dumpPath + ManifestSuffix;
@@ -38,6 +50,6 @@ public static partial class BackupFileName
     }
 
     // \z, not $: a $ also matches before a final newline, so "backup_….dump\n" would pass for a backup.
-    [GeneratedRegex(@"^(?<prefix>backup_|pre-restore_)(?<stamp>\d{8}_\d{6})\.dump\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<prefix>backup_|pre-restore_)(?<stamp>\d{8}_\d{6})\.dump(\.age)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

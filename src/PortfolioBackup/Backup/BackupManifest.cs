@@ -25,6 +25,22 @@ public sealed record SequenceState(
     string Column,
     decimal? ColumnMax);
 
+/// <summary>How an encrypted dump was encrypted, and the facts of its plaintext (which never touched a disk).</summary>
+public sealed record BackupEncryption
+{
+    /// <summary>The program that encrypted it: "age".</summary>
+    public string Tool { get; init; } = "age";
+
+    /// <summary>The age public keys it was encrypted for (the age header does not name them).</summary>
+    public required IReadOnlyList<string> Recipients { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the custom-format dump before encryption.</summary>
+    public required string PlaintextSha256 { get; init; }
+
+    /// <summary>The custom-format dump's size before encryption.</summary>
+    public required long PlaintextSizeBytes { get; init; }
+}
+
 /// <summary>
 /// What is known about a dump beside it (<c>backup_….dump.manifest.json</c>): who wrote it, its size and SHA-256, and the
 /// exact row count of every physical table in the same MVCC snapshot as the dump: the truth verification compares against.
@@ -59,9 +75,10 @@ public sealed record BackupManifest
 
     public required DateTimeOffset FinishedAt { get; init; }
 
+    /// <summary>The dump file's size (the encrypted file's, when encrypted).</summary>
     public required long SizeBytes { get; init; }
 
-    /// <summary>Lower-case hex SHA-256 of the dump file.</summary>
+    /// <summary>Lower-case hex SHA-256 of the dump file (the encrypted file's, when encrypted).</summary>
     public required string Sha256 { get; init; }
 
     public required IReadOnlyList<ExtensionVersion> Extensions { get; init; }
@@ -74,6 +91,9 @@ public sealed record BackupManifest
     /// null in manifests written before this was recorded.
     /// </summary>
     public IReadOnlyList<SequenceState>? Sequences { get; init; }
+
+    /// <summary>How the dump was encrypted, with its plaintext's size and SHA-256; null for a plain dump.</summary>
+    public BackupEncryption? Encryption { get; init; }
 
     /// <summary>The exported snapshot pg_dump used, tying the counts to the dump.</summary>
     public string? Snapshot { get; init; }

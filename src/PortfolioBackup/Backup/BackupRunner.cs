@@ -60,7 +60,8 @@ public static class BackupRunner
         var settings = options.Settings;
         var connection = settings.Connection;
         var startedAt = options.Clock.GetUtcNow();
-        var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt, options.FileNamePrefix));
+        var encrypted = settings.AgeRecipients.Count > 0;
+        var dumpPath = Path.Combine(directory, BackupFileName.For(startedAt, options.FileNamePrefix, encrypted));
         var manifestPath = BackupFileName.ManifestPathFor(dumpPath);
         foreach (var existing in new[] { dumpPath, manifestPath }.Where(File.Exists))
         {
@@ -78,15 +79,19 @@ public static class BackupRunner
             var extensions = await session.ReadExtensionsAsync(cancellationToken);
             var sequences = await session.ReadSequencesAsync(cancellationToken);
             options.Progress?.Invoke(settings.CountRows ? "dumping and counting rows" : "dumping");
-            var (dumpResult, tables) = await DumpAndCountAsync(session, binaries, connection, temporary, settings.CountRows, cancellationToken);
-            if (!dumpResult.Succeeded)
+            var (dumpResult, tables) = await DumpAndCountAsync(session, binaries, connection, temporary, settings, cancellationToken);
+            if (!dumpResult.Dump.Succeeded)
             {
-                throw PgDumpFailed(connection, directory, dumpResult);
+                throw PgDumpFailed(connection, directory, dumpResult.Dump);
             }
 
             options.Progress?.Invoke("flushing to disk");
             var (size, sha256) = await DurableFile.SyncAndHashAsync(temporary, cancellationToken);
-            await EnsureCustomFormatAsync(temporary, cancellationToken);
+            if (dumpResult.Encryption is null)
+            {
+                await EnsureCustomFormatAsync(temporary, cancellationToken);
+            }
+
             var finishedAt = options.Clock.GetUtcNow();
 
             DurableFile.Publish(temporary, dumpPath);
@@ -105,6 +110,7 @@ public static class BackupRunner
                 Extensions = extensions,
                 Tables = tables,
                 Sequences = sequences,
+                Encryption = dumpResult.Encryption,
                 Snapshot = session.Snapshot,
             };
             options.Progress?.Invoke("writing manifest");
@@ -131,27 +137,29 @@ public static class BackupRunner
         }
     }
 
-    private static async Task<(ToolResult Dump, IReadOnlyList<TableRowCount>? Tables)> DumpAndCountAsync(
-        SnapshotSession session, PgBinaries binaries, ConnectionSettings connection, string outputFile, bool countRows, CancellationToken cancellationToken)
+    private static async Task<(DumpOutcome Dump, IReadOnlyList<TableRowCount>? Tables)> DumpAndCountAsync(
+        SnapshotSession session, PgBinaries binaries, ConnectionSettings connection, string outputFile, BackupSettings settings, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string?>(connection.ToolEnvironment(), StringComparer.Ordinal);
         // The child sees exactly the configured credentials, never a stray inherited password.
         environment.TryAdd("PGPASSWORD", null);
         var invocation = new ToolInvocation(
             binaries.PathOf("pg_dump"),
-            ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={session.Snapshot}", "--file", outputFile])
+            ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={session.Snapshot}", .. settings.AgeRecipients.Count > 0 ? Array.Empty<string>() : ["--file", outputFile]])
         {
             Environment = environment,
             Secrets = connection.Password is null ? [] : [connection.Password],
         };
 
         using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var dump = ToolRunner.RunAsync(invocation, dumpCancellation.Token);
+        var dump = settings.AgeRecipients.Count > 0
+            ? EncryptedBackup.DumpAsync(invocation, settings.AgeRecipients, outputFile, dumpCancellation.Token)
+            : PlainAsync(invocation, dumpCancellation.Token);
         IReadOnlyList<TableRowCount>? tables = null;
         try
         {
             // Counting runs while pg_dump works: both read the same exported snapshot, so they agree exactly.
-            if (countRows)
+            if (settings.CountRows)
             {
                 tables = await session.CountRowsAsync(cancellationToken);
             }
@@ -172,6 +180,9 @@ public static class BackupRunner
 
         return (await dump, tables);
     }
+
+    private static async Task<DumpOutcome> PlainAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
+        new(await ToolRunner.RunAsync(invocation, cancellationToken), null);
 
     private static PgBinaries ChoosePgDump(SnapshotSession session)
     {

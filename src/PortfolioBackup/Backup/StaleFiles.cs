@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace PortfolioBackup.Backup;
 
-/// <summary>Temporary files (<c>.backup_….dump.partial</c> and their manifests') that a killed backup left behind.</summary>
+/// <summary>Temporary files (<c>.backup_….dump.partial</c>, <c>.backup_….dump.age.partial</c> and their manifests') that a killed backup left behind.</summary>
 internal static partial class StaleFiles
 {
     /// <summary>
@@ -33,6 +33,6 @@ internal static partial class StaleFiles
         return removed;
     }
 
-    [GeneratedRegex(@"^\.(backup_|pre-restore_)\d{8}_\d{6}\.dump(\.manifest\.json)?\.partial\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\.(backup_|pre-restore_)\d{8}_\d{6}\.dump(\.age)?(\.manifest\.json)?\.partial\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

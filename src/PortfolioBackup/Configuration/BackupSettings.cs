@@ -15,6 +15,12 @@ public sealed record BackupSettings
     /// <summary>The database to back up.</summary>
     public ConnectionSettings Connection { get; init; } = new();
 
+    /// <summary>
+    /// The age public keys (<c>age1…</c>) the dump is encrypted for (<c>BACKUP_AGE_RECIPIENTS</c> or
+    /// <c>BACKUP_AGE_RECIPIENTS_FILE</c>); empty writes a plain <c>.dump</c>.
+    /// </summary>
+    public IReadOnlyList<string> AgeRecipients { get; init; } = [];
+
     /// <summary>Whether to count every table's rows exactly for the manifest.</summary>
     public bool CountRows { get; init; } = true;
 }

@@ -30,6 +30,7 @@ public static class SettingsReader
         var minBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue,
             "a whole number, 1 or more", problems);
         var connection = ReadConnection(environment, overrides, problems);
+        var recipients = Encryption.AgeRecipients.Read(environment, problems);
 
         if (problems.Count > 0)
         {
@@ -42,6 +43,7 @@ public static class SettingsReader
             RetentionDays = retention,
             MinBackups = minBackups,
             Connection = connection,
+            AgeRecipients = recipients,
         };
     }
 

@@ -48,6 +48,13 @@ internal static class ClusterInit
         if (!File.Exists(Path.Combine(pristine, "PG_VERSION")))
         {
             Directory.CreateDirectory(cache);
+            if (OperatingSystemIdentity.IsRoot)
+            {
+                // initdb runs as the server account and must reach the folder it builds in: traverse only, still no one
+                // else may list or write the cache, so it stays trusted.
+                File.SetUnixFileMode(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            }
+
             var building = Path.Combine(cache, $".building-{Guid.NewGuid():N}"[..20]);
             Directory.CreateDirectory(building, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             try

@@ -4,7 +4,7 @@ namespace PortfolioBackup.Engines;
 
 /// <summary>
 /// Removes what an earlier run of ours left when it was killed and its watchdog too: processes carrying the mark of an
-/// owner that is gone (the postmaster and everything it forked) and the cluster folders that owner registered.
+/// owner that is gone (the postmaster and everything it forked) and the cluster and decrypted-dump folders that owner registered.
 /// </summary>
 internal static class StaleServerCleanup
 {
@@ -60,7 +60,8 @@ internal static class StaleServerCleanup
     {
         try
         {
-            return Directory.GetDirectories(parent, FolderPrefix + "*");
+            // Folders holding a decrypted dump carry the same owner mark, so a killed run's plaintext goes with its server.
+            return [.. Directory.GetDirectories(parent, FolderPrefix + "*"), .. Directory.GetDirectories(parent, Encryption.DecryptedCopy.FolderPrefix + "*")];
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -30,6 +30,12 @@ public sealed record RestoreOptions
     /// <summary>How <see cref="RestoreVerifyMode.Full"/> verifies (engine, image, expectations); no ledger is written by default.</summary>
     public VerificationOptions FullVerification { get; init; } = new();
 
+    /// <summary>The age secret key that reads an encrypted dump (<c>….dump.age</c>); it is decrypted once into a private file.</summary>
+    public Encryption.AgeIdentity? Identity { get; init; }
+
+    /// <summary>The age public keys the safety backup is encrypted for (as backups are, from BACKUP_AGE_RECIPIENTS); empty writes it plain.</summary>
+    public IReadOnlyList<string> SafetyBackupRecipients { get; init; } = [];
+
     /// <summary>Restore even when the checks find the dump unhealthy.</summary>
     public bool Force { get; init; }
 

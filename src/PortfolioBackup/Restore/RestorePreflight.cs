@@ -1,4 +1,5 @@
 using PortfolioBackup.Backup;
+using PortfolioBackup.Encryption;
 using PortfolioBackup.Verification;
 using PortfolioBackup.Verification.Checks;
 
@@ -15,10 +16,11 @@ internal static class RestorePreflight
     /// can take the dump: its pg_restore, its extensions), and with <c>--verify full</c> a restore into a throwaway server.
     /// </summary>
     public static async Task<(BackupManifest? Manifest, IReadOnlyList<CheckResult> Checks)> CheckDumpAsync(
-        string dumpPath, TargetClient client, Func<CancellationToken, Task<TargetState>> inspect, RestoreOptions options, CancellationToken cancellationToken)
+        string dumpPath, TargetClient client, Func<CancellationToken, Task<TargetState>> inspect, RestoreOptions options, DecryptedCopy? decrypted, CancellationToken cancellationToken)
     {
         var contextOptions = new CheckContextOptions
         {
+            Decrypted = decrypted,
             Expectations = options.FullVerification.Expectations,
             TargetFactory = async token =>
             {
@@ -37,10 +39,28 @@ internal static class RestorePreflight
         if (options.Verify == RestoreVerifyMode.Full && checks.All(c => c.Passed))
         {
             options.Progress?.Invoke("verifying the dump fully in a throwaway server");
-            var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification, progress: null, cancellationToken);
+            var report = await DumpVerifier.VerifyAsync([dumpPath], options.FullVerification with { Identity = options.FullVerification.Identity ?? options.Identity }, progress: null, cancellationToken);
             checks.AddRange(report.Dumps.SelectMany(d => d.Checks).Select(c => c with { Name = $"full: {c.Name}" }));
         }
 
         return (context.Manifest, checks);
+    }
+
+    /// <summary>
+    /// For an encrypted dump, decrypts it once into a private file that the checks and pg_restore share; throws
+    /// <see cref="DumpRejectedException"/> (no --force) when there is no identity or age cannot decrypt it.
+    /// </summary>
+    public static async Task<DecryptedCopy?> DecryptAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
+        var recipients = manifest?.Encryption?.Recipients;
+        if (options.Identity is not { } identity)
+        {
+            throw new DumpRejectedException(dumpPath, [CheckResult.Fail("file", AgeTool.MissingIdentity(recipients))], forceAllowed: false);
+        }
+
+        options.Progress?.Invoke("decrypting the dump into a private folder");
+        var (copy, problem) = await DecryptedCopy.CreateAsync(dumpPath, identity, recipients, manifest?.Encryption?.PlaintextSizeBytes, cancellationToken);
+        return copy ?? throw new DumpRejectedException(dumpPath, [CheckResult.Fail("file", problem!)], forceAllowed: false);
     }
 }

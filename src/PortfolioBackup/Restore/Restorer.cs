@@ -36,6 +36,10 @@ public static class Restorer
             throw new DumpRejectedException(dumpPath, [CheckResult.Fail("file", probe.Detail)], forceAllowed: false);
         }
 
+        // An encrypted dump is decrypted once; the checks, the table of contents and pg_restore all read that private copy.
+        await using var decrypted = probe.Kind == DumpFileKind.Encrypted ? await RestorePreflight.DecryptAsync(dumpPath, options, cancellationToken) : null;
+        var archivePath = decrypted?.Path ?? dumpPath;
+        probe = decrypted is null ? probe : await DumpProbe.ProbeAsync(archivePath, cancellationToken);
         await using var client = TargetClient.For(options.Target);
 
         // Every check of the dump runs before anything changes; the target is only read (version, tables), and only once
@@ -52,7 +56,7 @@ public static class Restorer
             return inspected;
         }
 
-        var (manifest, checks) = await RestorePreflight.CheckDumpAsync(dumpPath, client, InspectOnceAsync, options, cancellationToken);
+        var (manifest, checks) = await RestorePreflight.CheckDumpAsync(dumpPath, client, InspectOnceAsync, options, decrypted, cancellationToken);
         if (checks.Any(c => !c.Passed) && !options.Force)
         {
             throw new DumpRejectedException(dumpPath, checks);
@@ -60,7 +64,7 @@ public static class Restorer
 
         var target = await InspectOnceAsync(cancellationToken);
 
-        var mappedDump = await client.MapDumpAsync(dumpPath, cancellationToken);
+        var mappedDump = await client.MapDumpAsync(archivePath, cancellationToken);
         var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
         var plan = new RestorePlan
         {
@@ -252,7 +256,7 @@ public static class Restorer
         var backup = await BackupRunner.RunAsync(
             new BackupOptions
             {
-                Settings = new BackupSettings { BackupDirectory = directory, Connection = options.Target.Connection },
+                Settings = new BackupSettings { BackupDirectory = directory, Connection = options.Target.Connection, AgeRecipients = options.SafetyBackupRecipients },
                 Clock = options.Clock,
                 FileNamePrefix = BackupFileName.PreRestorePrefix,
             },

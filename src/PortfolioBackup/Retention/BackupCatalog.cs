@@ -7,6 +7,9 @@ public static class BackupCatalog
 {
     private static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
 
+    // The first line of every age file; a .dump.age must start with it, as a .dump must start with PGDMP.
+    private static readonly byte[] AgeHeader = "age-encryption.org/v1\n"u8.ToArray();
+
     /// <summary>Lists regular and pre-restore backups, newest first; a symlinked folder is resolved to its target first.</summary>
     public static Task<IReadOnlyList<BackupEntry>> ListAsync(string backupDirectory, CancellationToken cancellationToken = default)
     {
@@ -72,7 +75,7 @@ public static class BackupCatalog
 
     /// <summary>
     /// Why a file named like a backup cannot be one: not a regular file, empty, or without the custom format's PGDMP
-    /// header. The type is checked before opening, so a FIFO or a device is never opened (that would block or have effects).
+    /// header (for <c>….dump.age</c>: without the age header line). The type is checked before opening, so a FIFO or a device is never opened (that would block or have effects).
     /// </summary>
     internal static string? ContentProblemOf(string path)
     {
@@ -88,7 +91,8 @@ public static class BackupCatalog
             return $"cannot be read ({NativeFile.Describe(errno)})";
         }
 
-        Span<byte> header = stackalloc byte[CustomFormatMagic.Length];
+        var expected = BackupFileName.IsEncrypted(Path.GetFileName(path)) ? AgeHeader : CustomFormatMagic;
+        Span<byte> header = stackalloc byte[expected.Length];
         int read;
         try
         {
@@ -100,7 +104,8 @@ public static class BackupCatalog
         }
 
         return read == 0 ? "empty file"
-            : read < header.Length || !header.SequenceEqual(CustomFormatMagic) ? "not a custom-format archive (no PGDMP header)"
+            : expected == AgeHeader && (read < header.Length || !header.SequenceEqual(AgeHeader)) ? "not an age-encrypted file (no age-encryption.org/v1 header)"
+            : read < header.Length || !header.SequenceEqual(expected) ? "not a custom-format archive (no PGDMP header)"
             : null;
     }
 

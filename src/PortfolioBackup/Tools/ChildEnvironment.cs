@@ -4,7 +4,8 @@ namespace PortfolioBackup.Tools;
 internal static class ChildEnvironment
 {
     /// <summary>
-    /// The changes to apply to the inherited environment (null removes a variable): always our owner mark; for a minimal
+    /// The changes to apply to the inherited environment (null removes a variable): always our owner mark and AGE_IDENTITY
+    /// removed; for a minimal
     /// environment, everything of ours removed except PATH, LANG, LANGUAGE, LC_* and TZ, and HOME set to the run account's.
     /// </summary>
     public static IReadOnlyDictionary<string, string?> For(ToolInvocation invocation)
@@ -30,6 +31,9 @@ internal static class ChildEnvironment
             result[name] = value;
         }
 
+        // The secret key that reads encrypted backups goes to age on stdin and to no child in its environment, even if a
+        // caller passed it along.
+        result["AGE_IDENTITY"] = null;
         result[ProcessOwner.Variable] = ProcessOwner.Current;
         return result;
     }

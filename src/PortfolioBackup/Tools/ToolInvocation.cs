@@ -30,6 +30,15 @@ public sealed record ToolInvocation(string ExecutablePath, IReadOnlyList<string>
     /// <summary>Called for each line of stderr as it arrives (progress reporting).</summary>
     public Action<string>? OnStandardErrorLine { get; init; }
 
+    /// <summary>When set, this text is the child's whole stdin (a secret such as an age identity travels here, never in arguments).</summary>
+    internal string? StandardInputText { get; init; }
+
+    /// <summary>When set, writes the child's stdin: called with the pipe, which is closed when it returns.</summary>
+    internal Func<Stream, CancellationToken, Task>? StandardInputWriter { get; init; }
+
+    /// <summary>When set, reads the child's stdout as a stream (it must read to the end, or the child blocks).</summary>
+    internal Func<Stream, CancellationToken, Task>? StandardOutputReader { get; init; }
+
     /// <summary>The program's file name, for messages.</summary>
     public string ToolName => Path.GetFileName(ExecutablePath);
 }

@@ -29,13 +29,19 @@ public static class ToolRunner
                 invocation.OnStandardErrorLine?.Invoke(line);
             }));
 
-        command = invocation.StandardOutputFile is { } outFile
-            ? command.WithStandardOutputPipe(PipeTarget.ToFile(outFile))
-            : command.WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout));
-        if (invocation.StandardInputFile is { } inFile)
+        command = invocation switch
         {
-            command = command.WithStandardInputPipe(PipeSource.FromFile(inFile));
-        }
+            { StandardOutputReader: { } reader } => command.WithStandardOutputPipe(PipeTarget.Create(reader)),
+            { StandardOutputFile: { } outFile } => command.WithStandardOutputPipe(PipeTarget.ToFile(outFile)),
+            _ => command.WithStandardOutputPipe(PipeTarget.ToStringBuilder(stdout)),
+        };
+        command = invocation switch
+        {
+            { StandardInputText: { } text } => command.WithStandardInputPipe(PipeSource.FromString(text)),
+            { StandardInputWriter: { } writer } => command.WithStandardInputPipe(PipeSource.Create(writer)),
+            { StandardInputFile: { } inFile } => command.WithStandardInputPipe(PipeSource.FromFile(inFile)),
+            _ => command,
+        };
 
         try
         {

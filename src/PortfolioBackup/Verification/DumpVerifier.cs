@@ -92,6 +92,8 @@ public sealed class DumpVerifier : IAsyncDisposable
             LoaderTuning = _options.LoaderTuning,
             Progress = check => progress?.Report(new VerificationProgress(dumpPath, check)),
             Timings = timings,
+            Identity = _options.Identity,
+            DecryptToFile = true,
         };
         IReadOnlyList<CheckResult> checks;
         string? kept = null;
@@ -126,7 +128,7 @@ public sealed class DumpVerifier : IAsyncDisposable
             Checks = checks,
             Extensions = context.Extensions,
             Tables = context.Tables,
-            Sha256 = context.FinishedArchive?.Sha256,
+            Sha256 = context.FileSha256,
             Database = context.Database,
             RestoredDatabase = kept,
             ExpectedRowsSource = context.ExpectedRowsSource,

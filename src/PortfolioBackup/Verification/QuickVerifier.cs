@@ -11,6 +11,9 @@ public sealed record QuickVerificationOptions
 
     /// <summary>What the dump must contain (required tables and minimum rows apply when there is no manifest).</summary>
     public VerificationExpectations Expectations { get; init; } = VerificationExpectations.Default;
+
+    /// <summary>The age secret key that reads encrypted dumps; they are streamed through age, never written out decrypted.</summary>
+    public Encryption.AgeIdentity? Identity { get; init; }
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public static class QuickVerifier
     public static async Task<DumpVerdict> VerifyDumpAsync(string dumpPath, QuickVerificationOptions options, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
-        var contextOptions = new CheckContextOptions { Expectations = options.Expectations, ScanParallelism = options.Parallelism };
+        var contextOptions = new CheckContextOptions { Expectations = options.Expectations, ScanParallelism = options.Parallelism, Identity = options.Identity };
         await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
         var checks = await CheckPipeline.RunAsync(VerificationTiers.Quick, context, Timeout.InfiniteTimeSpan, cancellationToken);
         return new DumpVerdict
@@ -65,7 +68,7 @@ public static class QuickVerifier
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
             Checks = checks,
             Tables = context.Tables,
-            Sha256 = context.FinishedArchive?.Sha256,
+            Sha256 = context.FileSha256,
             Database = context.Database,
             ExpectedRowsSource = context.ExpectedRowsSource,
         };

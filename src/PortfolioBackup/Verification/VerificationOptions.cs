@@ -29,6 +29,9 @@ public sealed record VerificationOptions
     /// <summary>The longest one dump's verification may take before it is stopped and reported unhealthy.</summary>
     public TimeSpan DumpTimeout { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>The age secret key that reads encrypted dumps; each is decrypted once into a private file and removed afterwards.</summary>
+    public Encryption.AgeIdentity? Identity { get; init; }
+
     /// <summary>Keeps each restored database after its checks ran (named in <see cref="DumpVerdict.RestoredDatabase"/>) so callers can run their own checks on it.</summary>
     public bool KeepRestoredDatabases { get; init; }
 

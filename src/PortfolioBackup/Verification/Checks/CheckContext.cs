@@ -1,6 +1,7 @@
 using Npgsql;
 using PortfolioBackup.Archive;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Encryption;
 using PortfolioBackup.Engines;
 using PortfolioBackup.Verification.Loading;
 
@@ -16,19 +17,34 @@ public sealed class CheckContext : IAsyncDisposable
     private readonly Action<string>? _progress;
     private ICheckTarget? _target;
 
-    private CheckContext(string dumpPath, DumpProbeResult probe, CheckContextOptions options, CancellationToken cancellationToken)
+    private readonly DecryptedCopy? _decrypted;
+
+    private CheckContext(string dumpPath, DumpProbeResult probe, CheckContextOptions options, Readable readable, CancellationToken cancellationToken)
     {
         DumpPath = dumpPath;
+        ArchivePath = readable.Copy?.Path ?? dumpPath;
         Probe = probe;
         Options = options;
+        _decrypted = readable.OwnsCopy ? readable.Copy : null;
+        Encrypted = readable.Encrypted;
         _progress = options.Progress;
         Timings = options.Timings ?? PhaseTimings.For(new Dictionary<string, string?>());
-        _scan = new Lazy<Task<ArchiveScan>>(() => ArchiveReader.ScanAsync(
-            dumpPath, new ArchiveScanOptions { Parallelism = options.ScanParallelism, ComputeSha256 = true }, cancellationToken));
+        var archivePath = ArchivePath;
+        _scan = new Lazy<Task<ArchiveScan>>(() => readable.Scan is { } streamed ? Task.FromResult(streamed) : ArchiveReader.ScanAsync(
+            archivePath, new ArchiveScanOptions { Parallelism = options.ScanParallelism, ComputeSha256 = true }, cancellationToken));
     }
 
     /// <summary>The dump's path.</summary>
     public string DumpPath { get; }
+
+    /// <summary>The custom-format archive the checks read and restore: the dump itself, or its private decrypted copy.</summary>
+    internal string ArchivePath { get; }
+
+    /// <summary>The encrypted file's size and SHA-256 when the dump is age-encrypted, else null.</summary>
+    public (long SizeBytes, string Sha256)? Encrypted { get; }
+
+    /// <summary>The SHA-256 of the file as it lies in the folder (the encrypted file's when encrypted): what the ledger records.</summary>
+    public string? FileSha256 => Encrypted?.Sha256 ?? FinishedArchive?.Sha256;
 
     /// <summary>What the file is, from its first bytes.</summary>
     public DumpProbeResult Probe { get; }
@@ -79,6 +95,7 @@ public sealed class CheckContext : IAsyncDisposable
     {
         var probe = await DumpProbe.ProbeAsync(dumpPath, cancellationToken);
         BackupManifest? manifest = null;
+        var readable = new Readable(null, null, null);
         string? problem = null;
         try
         {
@@ -89,9 +106,14 @@ public sealed class CheckContext : IAsyncDisposable
             problem = ex.Message;
         }
 
+        if (probe.Kind == DumpFileKind.Encrypted)
+        {
+            (probe, readable) = await EncryptedDumpAccess.OpenAsync(probe, manifest, options, cancellationToken);
+        }
+
         // The manifest is read once, so its counts are grouped once, not at every check that asks.
         var byTable = manifest?.Tables?.GroupBy(t => new TableName(t.Schema, t.Name)).ToList();
-        return new CheckContext(dumpPath, probe, options, cancellationToken)
+        return new CheckContext(dumpPath, probe, options, readable, cancellationToken)
         {
             Manifest = manifest,
             ManifestProblem = problem,
@@ -198,6 +220,11 @@ public sealed class CheckContext : IAsyncDisposable
                 // Whatever the scan threw reached the check that awaited it; a scan nobody awaited was cancelled with the run.
             }
         }
+
+        if (_decrypted is not null)
+        {
+            await _decrypted.DisposeAsync();
+        }
     }
 }
 
@@ -237,7 +264,22 @@ public sealed record CheckContextOptions
     public Action<string>? Progress { get; init; }
 
     internal PhaseTimings? Timings { get; init; }
+
+    /// <summary>The age secret key that reads encrypted dumps; without it an encrypted dump fails its <c>file</c> check.</summary>
+    public AgeIdentity? Identity { get; init; }
+
+    /// <summary>
+    /// Whether an encrypted dump is decrypted into a private file (for pg_restore, which needs one) rather than streamed
+    /// through age into the native reader; the full tier and restore ask for it.
+    /// </summary>
+    public bool DecryptToFile { get; init; }
+
+    /// <summary>A decrypted copy the caller already made and still owns (restore decrypts once for its checks and pg_restore).</summary>
+    internal DecryptedCopy? Decrypted { get; init; }
 }
+
+/// <summary>How the checks reach an archive: the file itself, its decrypted copy, or a scan already made while decrypting.</summary>
+internal sealed record Readable(DecryptedCopy? Copy, ArchiveScan? Scan, (long SizeBytes, string Sha256)? Encrypted, bool OwnsCopy = true);
 
 /// <summary>A database a dump was restored into, with one open connection the database checks share.</summary>
 public sealed record RestoredDatabase(string Name, NpgsqlConnection Connection, double RestoreSeconds);

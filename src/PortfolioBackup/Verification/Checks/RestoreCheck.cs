@@ -49,7 +49,7 @@ internal sealed class RestoreCheck : IVerificationCheck
 
         context.Loader = "pg_restore";
         var jobs = connections.ToString(CultureInfo.InvariantCulture);
-        var mapped = await server.MapDumpAsync(context.DumpPath, cancellationToken);
+        var mapped = await server.MapDumpAsync(context.ArchivePath, cancellationToken);
         var watch = Stopwatch.StartNew();
 
         // --clean --if-exists as the restore command uses: a dump that creates its own schema public (pg_dump -n public)
@@ -75,7 +75,7 @@ internal sealed class RestoreCheck : IVerificationCheck
         context.Loader = "parallel";
         var header = (await context.ArchiveAsync()).Header!;
         var watch = Stopwatch.StartNew();
-        var failure = await ParallelRestore.RunAsync(server, database, context.DumpPath, header, plan, connections, context.Options.LoaderTuning, context.Timings, cancellationToken);
+        var failure = await ParallelRestore.RunAsync(server, database, context.ArchivePath, header, plan, connections, context.Options.LoaderTuning, context.Timings, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         if (failure is not null)
         {

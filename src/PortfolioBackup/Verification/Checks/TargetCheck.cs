@@ -27,7 +27,7 @@ internal sealed class TargetCheck : IVerificationCheck
                                           $"cannot be trusted with it. Verify with the production image (--image) or PostgreSQL {header.PgDumpMajor} programs.");
         }
 
-        var mapped = await target.MapDumpAsync(context.DumpPath, cancellationToken);
+        var mapped = await target.MapDumpAsync(context.ArchivePath, cancellationToken);
         var list = await target.RunToolAsync("pg_restore", ["--list", mapped], cancellationToken);
         if (!list.Succeeded)
         {

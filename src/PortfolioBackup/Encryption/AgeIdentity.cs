@@ -1,0 +1,99 @@
+using System.Text;
+using PortfolioBackup.Configuration;
+
+namespace PortfolioBackup.Encryption;
+
+/// <summary>
+/// The age secret key that reads encrypted backups (<c>AGE_IDENTITY</c> or the file <c>AGE_IDENTITY_FILE</c>). It reaches
+/// age only on stdin; <see cref="ToString"/> never shows it.
+/// </summary>
+public sealed class AgeIdentity
+{
+    /// <summary>The variable holding the secret key itself (may be several lines, comments included).</summary>
+    public const string Variable = "AGE_IDENTITY";
+
+    /// <summary>The variable naming a file that holds the secret key.</summary>
+    public const string FileVariable = "AGE_IDENTITY_FILE";
+
+    private const long MaxBytes = 64 * 1024;
+
+    private AgeIdentity(string text, string source)
+    {
+        Text = text;
+        Source = source;
+    }
+
+    /// <summary>Where the key came from ("AGE_IDENTITY" or "AGE_IDENTITY_FILE=/path"), for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>The secret key text, for age's stdin and for masking only.</summary>
+    internal string Text { get; }
+
+    /// <summary>The secret lines to mask in anything age or we print.</summary>
+    internal IReadOnlyList<string> Secrets =>
+        [Text, .. Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("AGE-SECRET-KEY-", StringComparison.Ordinal))];
+
+    /// <summary>An identity from the key text itself.</summary>
+    public static AgeIdentity FromText(string text, string source = Variable)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        return new AgeIdentity(text.EndsWith('\n') ? text : text + "\n", source);
+    }
+
+    /// <summary>
+    /// Reads <c>AGE_IDENTITY</c> or <c>AGE_IDENTITY_FILE</c>; null when neither is set; throws <see cref="ConfigurationException"/>
+    /// when both are set or the file cannot be read.
+    /// </summary>
+    public static AgeIdentity? FromEnvironment(IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var text = environment.GetValueOrDefault(Variable);
+        var file = environment.GetValueOrDefault(FileVariable);
+        var hasText = !string.IsNullOrWhiteSpace(text);
+        var hasFile = !string.IsNullOrWhiteSpace(file);
+        if (hasText && hasFile)
+        {
+            throw new ConfigurationException([$"{Variable} and {FileVariable} are both set (expected one of them: the secret key itself or the file holding it)"]);
+        }
+
+        if (hasText)
+        {
+            return FromText(text!);
+        }
+
+        return hasFile ? FromFile(file!) : null;
+    }
+
+    /// <summary>Reads the key from a file (at most 64 KiB); throws <see cref="ConfigurationException"/> when it cannot.</summary>
+    public static AgeIdentity FromFile(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new ConfigurationException([$"{FileVariable}={path} does not exist (expected the file age-keygen wrote)"]);
+            }
+
+            if (info.Length > MaxBytes)
+            {
+                throw new ConfigurationException([$"{FileVariable}={path} is {info.Length} bytes, more than an age identity file can be (at most {MaxBytes})"]);
+            }
+
+            var text = File.ReadAllText(path, Encoding.UTF8);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                throw new ConfigurationException([$"{FileVariable}={path} is empty (expected the file age-keygen wrote)"]);
+            }
+
+            return FromText(text, $"{FileVariable}={path}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException([$"{FileVariable}={path} cannot be read ({ex.Message})"]);
+        }
+    }
+
+    /// <summary>Names the source, never the key.</summary>
+    public override string ToString() => $"age identity from {Source}";
+}
