@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prove the backups in BACKUP_DIR restore: runs the verification suite (verification/PortfolioBackup.Verification),
-# one test per backup_*.dump, each restored into a throwaway PostgreSQL and checked, then prints the report.
+# one test per backup_*.dump (and backup_*.dump.age: set AGE_IDENTITY or AGE_IDENTITY_FILE to read them), each restored into a throwaway PostgreSQL and checked, then prints the report.
 # Runs from anywhere; configuration comes only from the environment (cron- and doppler-friendly).
 #
 #   BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/test_restore.sh
@@ -21,7 +21,7 @@ suite_dll="${suite_output}/PortfolioBackup.Verification.dll"
 
 help_text() {
 	cat >&2 <<'HELP'
-BACKUP_DIR must name the folder that holds the backups (backup_*.dump with their manifests). For example:
+BACKUP_DIR must name the folder that holds the backups (backup_*.dump or backup_*.dump.age with their manifests). For example:
   BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/test_restore.sh
 or with secrets from Doppler:
   doppler run -- ./scripts/db_backup/test_restore.sh   (with BACKUP_DIR set in the Doppler config)

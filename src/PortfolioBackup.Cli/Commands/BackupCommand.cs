@@ -27,7 +27,8 @@ internal static class BackupCommand
 
         var command = new Command(
             "backup",
-            "Dump the database (custom format, consistent snapshot) into BACKUP_DIR as backup_YYYYMMDD_HHMMSS.dump with a manifest of exact row counts. " +
+            "Dump the database (custom format, consistent snapshot) into BACKUP_DIR as backup_YYYYMMDD_HHMMSS.dump with a manifest of exact row counts " +
+            "(encrypted with age as backup_YYYYMMDD_HHMMSS.dump.age when BACKUP_AGE_RECIPIENTS or BACKUP_AGE_RECIPIENTS_FILE is set). " +
             "The password comes only from DB_PASSWORD, PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass).")
         {
             backupDir, retentionDays, minBackups, host, port, username, dbname, noRowCounts, verify,

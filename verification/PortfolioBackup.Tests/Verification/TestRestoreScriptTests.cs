@@ -57,7 +57,7 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
         // Assert
         result.ExitCode.Should().Be(1);
         result.StandardOutput.Should().Contain($"Failed Dump_restores_and_passes_every_check(dump: (no dumps to verify))")
-            .And.Contain($"Nothing to verify: BACKUP_DIR={backupDir} holds no backup_*.dump files")
+            .And.Contain($"Nothing to verify: BACKUP_DIR={backupDir} holds no backup_*.dump or backup_*.dump.age files")
             .And.Contain("doppler run -- ./scripts/db_backup/test_restore.sh")
             .And.Contain("0 of 0 dump(s) healthy")
             .And.NotContain("Passed ");

@@ -60,7 +60,7 @@ public sealed record DumpSelection
 
         if (dumps.Count == 0)
         {
-            return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} holds no backup_*.dump files" };
+            return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} holds no backup_*.dump or backup_*.dump.age files" };
         }
 
         var names = dumps.Select(d => d.Name).ToList();

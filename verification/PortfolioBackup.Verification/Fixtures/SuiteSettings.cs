@@ -138,6 +138,9 @@ public sealed record SuiteSettings
         DumpTimeout = DumpTimeout,
         KeepRestoredDatabases = true,
         Environment = Environment,
+
+        // backup_*.dump.age files are read with AGE_IDENTITY or AGE_IDENTITY_FILE; without one they fail with a clear verdict.
+        Identity = PortfolioBackup.Encryption.AgeIdentity.FromEnvironment(Environment),
     };
 
     private static bool Flag(string? value, string name, List<string> problems)
