@@ -85,7 +85,7 @@ internal static class ListCommand
     {
         if (entries.Count == 0)
         {
-            await output.WriteLineAsync($"no backups in {directory} yet (looking for backup_YYYYMMDD_HHMMSS.dump and pre-restore_YYYYMMDD_HHMMSS.dump)");
+            await output.WriteLineAsync($"no backups in {directory} yet (looking for backup_YYYYMMDD_HHMMSS.dump and pre-restore_YYYYMMDD_HHMMSS.dump, each optionally .age-encrypted)");
             return;
         }
 

@@ -113,7 +113,7 @@ internal static class VerifyCommand
             notes.AddRange(downloaded.Notes);
             if (downloaded.Paths.Count == 0 && downloaded.Damaged.Count == 0)
             {
-                await context.Error.WriteLineAsync($"error: no backup_*.dump in {offsite.Describe()}{(dumpShard is null ? "" : $" for shard {dumpShard}")}; is the upload running?");
+                await context.Error.WriteLineAsync($"error: no backup_*.dump or backup_*.dump.age in {offsite.Describe()}{(dumpShard is null ? "" : $" for shard {dumpShard}")}; is the upload running?");
                 return ExitCodes.Failed;
             }
 

@@ -11,17 +11,16 @@ namespace PortfolioBackup.Encryption;
 /// </summary>
 internal sealed class DecryptedCopy : IAsyncDisposable
 {
-    /// <summary>The prefix of every folder holding a decrypted copy (stale cleanup looks for it).</summary>
-    public const string FolderPrefix = "portfolio-age-";
+    private readonly PrivateFolder _folder;
 
-    private DecryptedCopy(string folder, string path)
+    private DecryptedCopy(PrivateFolder folder, string path)
     {
-        Folder = folder;
+        _folder = folder;
         Path = path;
     }
 
     /// <summary>The private folder.</summary>
-    public string Folder { get; }
+    public string Folder => _folder.Path;
 
     /// <summary>The decrypted dump inside it.</summary>
     public string Path { get; }
@@ -38,16 +37,10 @@ internal sealed class DecryptedCopy : IAsyncDisposable
     {
         var agePath = AgeTool.Locate();
         var size = plaintextBytes ?? new FileInfo(encryptedPath).Length;
-        await StaleServerCleanup.RunAsync(Parents, cancellationToken);
-        var folder = System.IO.Path.Combine(ParentFor(size), FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder, DurableFile.OwnerOnlyDirectory);
-        var copy = new DecryptedCopy(folder, System.IO.Path.Combine(folder, PlainName(encryptedPath)));
+        var folder = await PrivateFolder.CreateAsync(ParentFor(size), PrivateFolder.DecryptedPrefix, cancellationToken);
+        var copy = new DecryptedCopy(folder, folder.FileFor(PlainName(encryptedPath)));
         try
         {
-            // The umask may have narrowed the mode, a default ACL widened it: the folder will hold the whole database.
-            File.SetUnixFileMode(folder, DurableFile.OwnerOnlyDirectory);
-            await File.WriteAllTextAsync(System.IO.Path.Combine(folder, StaleServerCleanup.OwnerFile), ProcessOwner.Current, cancellationToken);
-            ChildWatchdog.RemoveWhenGone(folder);
             DurableFile.CreateOwnerOnly(copy.Path);
             var result = await ToolRunner.RunAsync(AgeTool.Decrypt(agePath, encryptedPath, identity) with { StandardOutputFile = copy.Path }, cancellationToken);
             if (!result.Succeeded)
@@ -75,18 +68,7 @@ internal sealed class DecryptedCopy : IAsyncDisposable
     /// <summary>Removes the copy and its folder.</summary>
     public ValueTask DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The watchdog removes it when we exit (it holds our owner mark), so a cleanup problem here is not fatal.
-        }
-
+        _folder.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -61,7 +61,7 @@ internal static class StaleServerCleanup
         try
         {
             // Folders holding a decrypted dump carry the same owner mark, so a killed run's plaintext goes with its server.
-            return [.. Directory.GetDirectories(parent, FolderPrefix + "*"), .. Directory.GetDirectories(parent, Encryption.DecryptedCopy.FolderPrefix + "*")];
+            return [.. PrivateFolder.Prefixes.SelectMany(prefix => Directory.GetDirectories(parent, prefix + "*"))];
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -63,7 +63,7 @@ public static class RemoteDumps
             chosen = chosen.Where(b => names.Contains(b.Name)).ToList();
         }
 
-        var folder = await PrivateFolder.CreateAsync(cancellationToken: cancellationToken);
+        var folder = await PrivateFolder.CreateAsync(Path.GetTempPath(), PrivateFolder.DownloadPrefix, cancellationToken);
         try
         {
             var paths = new List<string>();

@@ -94,7 +94,7 @@ public sealed record BackupStatus(
 
         if (newest is null)
         {
-            problems.Add($"no backup_*.dump in {directory.Path}");
+            problems.Add($"no backup_*.dump or backup_*.dump.age in {directory.Path}");
         }
         else if (newest.AgeAt(now) > options.MaxBackupAge)
         {

@@ -8,29 +8,40 @@ namespace PortfolioBackup.Tools;
 /// </summary>
 internal sealed class PrivateFolder : IDisposable
 {
+    /// <summary>The prefix of folders holding decrypted dumps.</summary>
+    public const string DecryptedPrefix = "portfolio-age-";
+
+    /// <summary>The prefix of folders holding dumps downloaded from a bucket.</summary>
+    public const string DownloadPrefix = "portfolio-s3-";
+
     private PrivateFolder(string path) => Path = path;
+
+    /// <summary>Every prefix of a folder of ours that stale cleanup removes once its owner is gone.</summary>
+    public static IReadOnlyList<string> Prefixes { get; } = [StaleServerCleanup.FolderPrefix, DecryptedPrefix, DownloadPrefix];
 
     /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
-    /// <summary>Creates the folder under <paramref name="parent"/> (default: the temp folder), owner-only, registered for removal.</summary>
-    public static async Task<PrivateFolder> CreateAsync(string? parent = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates <c>parent/prefix…</c> owner-only and registered for removal, after removing what a killed earlier run left
+    /// in <paramref name="parent"/>.
+    /// </summary>
+    public static async Task<PrivateFolder> CreateAsync(string parent, string prefix, CancellationToken cancellationToken = default)
     {
-        parent ??= System.IO.Path.GetTempPath();
-        var path = System.IO.Path.Combine(parent, $"{StaleServerCleanup.FolderPrefix}{Guid.NewGuid():N}"[..24]);
+        await StaleServerCleanup.RunAsync([parent], cancellationToken);
+        var path = System.IO.Path.Combine(parent, prefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-
-        // The umask cannot widen an explicit mode, but a default ACL on the parent could: set it again.
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
+            // The umask may have narrowed the mode, a default ACL on the parent widened it: the folder will hold the database.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await File.WriteAllTextAsync(System.IO.Path.Combine(path, StaleServerCleanup.OwnerFile), ProcessOwner.Current, cancellationToken);
             ChildWatchdog.RemoveWhenGone(path);
             return new PrivateFolder(path);
         }
         catch
         {
-            Directory.Delete(path, recursive: true);
+            new PrivateFolder(path).Dispose();
             throw;
         }
     }
@@ -44,6 +55,9 @@ internal sealed class PrivateFolder : IDisposable
         try
         {
             Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -21,7 +21,7 @@ internal sealed record AgeKeys(string Secret, string Public)
     /// <summary>Folders of decrypted copies owned by this test process that still exist in /dev/shm or the temp folder.</summary>
     public static IReadOnlyList<string> LeftoverDecryptedFolders() =>
         DecryptedCopy.Parents.Where(Directory.Exists)
-            .SelectMany(p => Directory.GetDirectories(p, DecryptedCopy.FolderPrefix + "*"))
+            .SelectMany(p => Directory.GetDirectories(p, PrivateFolder.DecryptedPrefix + "*"))
             .Where(d => File.Exists(Path.Combine(d, "owner")) && File.ReadAllText(Path.Combine(d, "owner")).Trim() == ProcessOwner.Current)
             .ToList();
 }

@@ -2,6 +2,7 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Encryption;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Lifetime;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Tests.Encryption;
 
@@ -48,7 +49,7 @@ public sealed class KilledDecryptionTests(PostgresServerFixture fixture) : IDisp
 
     private static string? DecryptedFolderOf(int pid) =>
         DecryptedCopy.Parents.Where(Directory.Exists)
-            .SelectMany(p => Directory.GetDirectories(p, DecryptedCopy.FolderPrefix + "*"))
+            .SelectMany(p => Directory.GetDirectories(p, PrivateFolder.DecryptedPrefix + "*"))
             .FirstOrDefault(d =>
             {
                 try

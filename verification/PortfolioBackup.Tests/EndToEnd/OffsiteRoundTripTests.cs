@@ -1,4 +1,6 @@
 using PortfolioBackup.Offsite;
+using PortfolioBackup.Tools;
+using PortfolioBackup.Tests.Encryption;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Offsite;
 
@@ -15,9 +17,9 @@ public sealed class OffsiteRoundTripTests(PostgresServerFixture fixture, S3Serve
     private readonly TempDirectory _dir = new();
     private readonly S3ServerFixture _s3 = s3;
     private readonly string _prefix = S3ServerFixture.NewPrefix();
-    private (string Public, string Secret) _key;
+    private AgeKeys _key = null!;
 
-    public async Task InitializeAsync() => _key = await AgeKeys.GenerateAsync(_dir.Combine("key.txt"));
+    public async Task InitializeAsync() => _key = await AgeKeys.CreateAsync();
 
     public Task DisposeAsync()
     {
@@ -46,7 +48,11 @@ public sealed class OffsiteRoundTripTests(PostgresServerFixture fixture, S3Serve
 
         nightly.ExitCode.Should().Be(0, nightly.AllOutput);
         nightly.Output.Should().Contain($"{Path.GetFileName(dump)}: healthy").And.Contain("1 verdict(s) written to the bucket").And.Contain("1 of 1 dump(s) healthy");
-        nightly.AllOutput.Should().NotContain(_key.Secret).And.NotContain(fixture.Password);
+        nightly.AllOutput.Should().NotContain(_key.SecretLine).And.NotContain(fixture.Password);
+        AgeKeys.LeftoverDecryptedFolders().Should().BeEmpty("the decrypted copy is removed after the verification");
+        Directory.GetDirectories(Path.GetTempPath(), PrivateFolder.DownloadPrefix + "*")
+            .Where(d => File.Exists(Path.Combine(d, "owner")) && File.ReadAllText(Path.Combine(d, "owner")).Trim() == ProcessOwner.Current)
+            .Should().BeEmpty("the downloaded backups are removed after the verification");
         var after = await CliRunner.RunAsync(droplet, "status");
         after.ExitCode.Should().Be(0, after.AllOutput);
         after.Output.Should().StartWith("OK - ").And.Contain($"newest verified: {Path.GetFileName(dump)}").And.Contain("verdict from the bucket");

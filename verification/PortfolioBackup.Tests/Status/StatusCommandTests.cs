@@ -50,7 +50,7 @@ public sealed class StatusCommandTests : IDisposable
         var run = await CliRunner.RunAsync(Environment(), "status");
 
         run.ExitCode.Should().Be(1, run.AllOutput);
-        FirstLine(run).Should().StartWith("CRITICAL - no backup_*.dump in").And.Contain("no verified backup (no verification ledger yet");
+        FirstLine(run).Should().StartWith("CRITICAL - no backup_*.dump or backup_*.dump.age in").And.Contain("no verified backup (no verification ledger yet");
     }
 
     [Fact]
