@@ -129,44 +129,44 @@ internal static class VerifyCommand
                 throw new ConfigurationException([$"--jobs {jobCount} is not a number of parallel jobs (expected 1 or more)"]);
             }
 
-                var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
-                var identity = Encryption.AgeIdentity.FromEnvironment(context.Environment);
-                if (parse.GetValue(quick))
+            var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
+            var identity = Encryption.AgeIdentity.FromEnvironment(context.Environment);
+            if (parse.GetValue(quick))
+            {
+                var quickOptions = new QuickVerificationOptions { Expectations = expectations, Identity = identity };
+                var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
+                if (bucket is { } quickRemote)
                 {
-                    var quickOptions = new QuickVerificationOptions { Expectations = expectations, Identity = identity };
-                    var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
-                    if (bucket is { } quickRemote)
-                    {
-                        quickResult = quickResult with { Dumps = [.. quickResult.Dumps, .. quickRemote.Damaged] };
-                        notes.Add("quick verdicts are not written to the bucket: only a restore proves a backup");
-                    }
-
-                    return await FinishAsync(context, quickResult with { Notes = [.. quickResult.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+                    quickResult = quickResult with { Dumps = [.. quickResult.Dumps, .. quickRemote.Damaged] };
+                    notes.Add("quick verdicts are not written to the bucket: only a restore proves a backup");
                 }
 
-                var options = new VerificationOptions
-                {
-                    Server = new RestoreServerOptions
-                    {
-                        Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
-                        Image = parse.GetValue(image) is { } given ? ImageReference.Validate(given, "--image") : null,
-                        Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
-                        AllowVersionMismatch = parse.GetValue(allowMismatch),
-                        MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
-                    },
-                    Expectations = expectations,
-                    Jobs = jobCount,
-                    Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
-                    LedgerDirectory = directory,
-                    Environment = context.Environment,
-                    Identity = identity,
-                };
-                if (directory is null)
-                {
-                    notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
-                }
+                return await FinishAsync(context, quickResult with { Notes = [.. quickResult.Notes, .. notes] }, parse.GetValue(report), cancellationToken);
+            }
 
-                var result = dumps.Count == 0 ? new VerificationReport([], []) : await RunAsync(context, dumps, options, cancellationToken);
+            var options = new VerificationOptions
+            {
+                Server = new RestoreServerOptions
+                {
+                    Engine = Enum.Parse<RestoreEngine>(parse.GetValue(engine) ?? "auto", ignoreCase: true),
+                    Image = parse.GetValue(image) is { } given ? ImageReference.Validate(given, "--image") : null,
+                    Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
+                    AllowVersionMismatch = parse.GetValue(allowMismatch),
+                    MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
+                },
+                Expectations = expectations,
+                Jobs = jobCount,
+                Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
+                LedgerDirectory = directory,
+                Environment = context.Environment,
+                Identity = identity,
+            };
+            if (directory is null)
+            {
+                notes.Add("no backup folder (--backup-dir or BACKUP_DIR): the verification ledger is neither read nor written");
+            }
+
+            var result = dumps.Count == 0 ? new VerificationReport([], []) : await RunAsync(context, dumps, options, cancellationToken);
             if (bucket is { } remote)
             {
                 result = result with { Dumps = [.. result.Dumps, .. remote.Damaged] };

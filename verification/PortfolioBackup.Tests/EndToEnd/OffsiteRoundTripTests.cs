@@ -1,8 +1,8 @@
 using PortfolioBackup.Offsite;
-using PortfolioBackup.Tools;
 using PortfolioBackup.Tests.Encryption;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Offsite;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Tests.EndToEnd;
 
