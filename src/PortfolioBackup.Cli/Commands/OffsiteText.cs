@@ -37,7 +37,7 @@ internal static class OffsiteText
         if (!upload.Succeeded)
         {
             await context.Error.WriteLineAsync(
-                $"error: {upload.Failed.Count} file(s) did not reach {result.Location}; every local backup is kept and the bucket was not pruned. " +
+                $"error: not everything reached {result.Location} ({upload.Failed.Count} failed); every local backup is kept and the bucket was not pruned. " +
                 "The next backup (or portfolio-backup upload) retries what is missing.");
             return;
         }

@@ -250,7 +250,7 @@ public static class Restorer
         var directory = options.BackupDirectory!;
         if (client is ContainerTargetClient container)
         {
-            return await ContainerSafetyBackup.TakeAsync(container, directory, serverVersion, options.Clock, cancellationToken);
+            return await ContainerSafetyBackup.TakeAsync(container, directory, serverVersion, options.SafetyBackupRecipients, options.Clock, cancellationToken);
         }
 
         var backup = await BackupRunner.RunAsync(

@@ -151,7 +151,7 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
         _copies.Clear();
     }
 
-    private ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments)
+    internal ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments)
     {
         var dockerArguments = new List<string> { "exec", "--env", $"PGUSER={Connection.User}" };
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["PGPASSWORD"] = Connection.Password };

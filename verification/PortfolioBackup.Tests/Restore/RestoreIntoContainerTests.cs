@@ -51,6 +51,48 @@ public sealed class RestoreIntoContainerTests(PostgresServerFixture fixture)
     }
 
     [Fact]
+    public async Task With_recipients_the_safety_backup_of_a_container_target_is_encrypted_on_its_way_out()
+    {
+        using var backups = new TempDirectory();
+        var source = await fixture.CreateDatabaseAsync();
+        var backup = await RestoreTestData.BackupAsync(fixture, source, backups.Path);
+        var key = await Encryption.AgeKeys.CreateAsync();
+        var service = "db-" + Guid.NewGuid().ToString("N")[..10];
+        var container = await StartContainerAsync(service);
+        try
+        {
+            var environment = fixture.CliEnvironment(source, backups.Path);
+            environment["DB_PASSWORD"] = ContainerPassword;
+            environment["BACKUP_AGE_RECIPIENTS"] = key.Public;
+            string[] args = ["restore", backup.DumpPath, "--compose-service", service, "--target-db", "portfolio", "--yes"];
+            (await CliRunner.RunAsync(environment, args)).ExitCode.Should().Be(0);
+
+            var second = await CliRunner.RunAsync(environment, args);
+
+            second.ExitCode.Should().Be(0, second.AllOutput);
+            Directory.GetFiles(backups.Path, BackupFileName.PreRestorePrefix + "*.dump").Should().BeEmpty("no plaintext safety backup is kept");
+            var safety = Directory.GetFiles(backups.Path, BackupFileName.PreRestorePrefix + "*.dump.age").Should().ContainSingle().Subject;
+            (await File.ReadAllTextAsync(safety)).Should().StartWith("age-encryption.org/v1");
+            var manifest = (await BackupManifest.ReadForDumpAsync(safety))!;
+            manifest.Encryption!.Recipients.Should().Equal(key.Public);
+            var decrypted = await ToolRunner.RunAsync(new ToolInvocation("sh", ["-c", "age -d -i - \"$1\" | sha256sum", "sh", safety]) { StandardInputFile = await WriteKeyAsync(backups, key) });
+            decrypted.StandardOutput.Should().StartWith(manifest.Encryption.PlaintextSha256);
+        }
+        finally
+        {
+            await ToolRunner.RunAsync(new ToolInvocation("docker", ["rm", "-f", "-v", container]));
+        }
+    }
+
+    private static async Task<string> WriteKeyAsync(TempDirectory folder, Encryption.AgeKeys key)
+    {
+        var path = folder.Combine("key.txt");
+        await File.WriteAllTextAsync(path, key.Secret);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    [Fact]
     public async Task Compose_service_without_a_running_container_is_a_clear_error()
     {
         // Arrange
