@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Amazon.S3.Model;
 using PortfolioBackup.Verification;
 
@@ -17,7 +16,6 @@ public sealed partial class OffsiteStore
     public const string VerdictFolder = "verifications";
 
     // The same shape as the ledger's lines, so one reader understands both.
-    private static readonly JsonSerializerOptions VerdictJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>
     /// Stores one verdict as a new object <c>verifications/&lt;dump&gt;.&lt;time&gt;.&lt;random&gt;.json</c>; never a
@@ -32,7 +30,7 @@ public sealed partial class OffsiteStore
 
         var stamp = entry.VerifiedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
         var key = $"{Settings.ListPrefix}{VerdictFolder}/{entry.File}.{stamp}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.json";
-        var body = JsonSerializer.SerializeToUtf8Bytes(entry, VerdictJson);
+        var body = VerificationLedger.Serialize(entry);
         using var stream = new MemoryStream(body, writable: false);
         var request = new PutObjectRequest
         {
@@ -72,7 +70,7 @@ public sealed partial class OffsiteStore
                 {
                     warnings.Add($"skipped {key} in {Settings.Location}: larger than {Options.MaxVerdictBytes} bytes");
                 }
-                else if (ParseVerdict(body) is { } entry)
+                else if (VerificationLedger.ParseEntry(body) is { } entry)
                 {
                     entries.Add(entry);
                 }
@@ -104,18 +102,5 @@ public sealed partial class OffsiteStore
         }
 
         return total > Options.MaxVerdictBytes ? null : buffer[..total];
-    }
-
-    private static LedgerEntry? ParseVerdict(byte[] body)
-    {
-        try
-        {
-            var entry = JsonSerializer.Deserialize<LedgerEntry>(body, VerdictJson);
-            return entry is { File: not null, Engine: not null } ? entry : null;
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
-        {
-            return null;
-        }
     }
 }

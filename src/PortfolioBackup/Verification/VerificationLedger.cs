@@ -102,7 +102,7 @@ public static class VerificationLedger
                     continue;
                 }
 
-                if (Parse(line) is { } entry)
+                if (ParseEntry(line) is { } entry)
                 {
                     entries.Add(entry);
                 }
@@ -170,7 +170,11 @@ public static class VerificationLedger
             .OrderBy(e => e.VerifiedAt)
             .LastOrDefault();
 
-    private static LedgerEntry? Parse(byte[] line)
+    /// <summary>One entry as the ledger (and the bucket's verdict objects) store it: camelCase JSON, UTF-8.</summary>
+    internal static byte[] Serialize(LedgerEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, JsonOptions);
+
+    /// <summary>An entry from one ledger line or verdict object, or null for anything that is not one (never throws).</summary>
+    internal static LedgerEntry? ParseEntry(byte[] line)
     {
         try
         {
