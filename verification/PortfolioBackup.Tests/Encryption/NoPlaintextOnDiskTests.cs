@@ -3,7 +3,10 @@ using PortfolioBackup.Tests.Fixtures;
 
 namespace PortfolioBackup.Tests.Encryption;
 
-/// <summary>While an encrypted backup runs, no file in the backup folder or the temp folders ever starts with PGDMP.</summary>
+/// <summary>
+/// While an encrypted backup runs, no file in the backup folder or the temp folders is a plain dump of its database (starts
+/// with PGDMP and names the database in its header: other tests running at the same time write plain dumps of their own).
+/// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class NoPlaintextOnDiskTests(PostgresServerFixture fixture)
 {
@@ -31,7 +34,7 @@ public sealed class NoPlaintextOnDiskTests(PostgresServerFixture fixture)
                 foreach (var file in watched.Where(Directory.Exists).SelectMany(Files))
                 {
                     seen.Add(file);
-                    if (StartsWithMagic(file))
+                    if (IsPlainDumpOf(file, database, backups.Path))
                     {
                         plaintext.Add(file);
                     }
@@ -78,7 +81,7 @@ public sealed class NoPlaintextOnDiskTests(PostgresServerFixture fixture)
         }
     }
 
-    private static bool StartsWithMagic(string path)
+    private static bool IsPlainDumpOf(string path, string database, string backupFolder)
     {
         try
         {
@@ -89,8 +92,12 @@ public sealed class NoPlaintextOnDiskTests(PostgresServerFixture fixture)
             }
 
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16, FileOptions.None);
-            Span<byte> head = stackalloc byte[5];
-            return stream.ReadAtLeast(head, 5, throwOnEndOfStream: false) == 5 && head.SequenceEqual(Magic);
+            var head = new byte[4096];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+
+            // The archive header holds the database name uncompressed; in the backup folder itself any PGDMP file counts.
+            return read >= 5 && head.AsSpan(0, 5).SequenceEqual(Magic)
+                && (path.StartsWith(backupFolder, StringComparison.Ordinal) || head.AsSpan(0, read).IndexOf(System.Text.Encoding.UTF8.GetBytes(database)) >= 0);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
