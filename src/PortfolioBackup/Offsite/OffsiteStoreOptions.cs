@@ -3,6 +3,15 @@ namespace PortfolioBackup.Offsite;
 /// <summary>How the store talks to the service: transfer sizes, timeouts and retries.</summary>
 public sealed record OffsiteStoreOptions
 {
+    /// <summary>
+    /// For reads a person or a monitor waits on (status, list): small objects only, so a bucket that does not answer within
+    /// seconds is reported as unreadable instead of holding the command for the minutes a part upload may need.
+    /// </summary>
+    public static OffsiteStoreOptions Lookup { get; } = new() { RequestTimeout = TimeSpan.FromSeconds(5), MaxRetries = 1 };
+
+    /// <summary>The longest <see cref="BucketVerdicts"/> and the bucket listing of <c>list --remote</c> wait in all, retries included.</summary>
+    public static TimeSpan LookupBudget { get; } = TimeSpan.FromSeconds(15);
+
     /// <summary>S3's smallest part (all but the last); services reject smaller ones.</summary>
     public const long MinimumPartSizeBytes = 5L << 20;
 
