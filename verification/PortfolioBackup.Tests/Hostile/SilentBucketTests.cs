@@ -55,6 +55,20 @@ public sealed class SilentBucketTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Upload_gives_up_within_a_minute_and_exits_1_when_the_bucket_accepts_but_never_answers()
+    {
+        var environment = Environment(SilentEndpoint());
+        var clock = Stopwatch.StartNew();
+
+        var upload = await RunBoundedAsync(environment, "upload");
+
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), upload.AllOutput);
+        upload.ExitCode.Should().Be(1, upload.AllOutput);
+        upload.Error.Should().Contain($"the S3 endpoint {SilentEndpoint()} did not answer in time while listing");
+        File.Exists(_backup).Should().BeTrue();
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task List_remote_still_shows_the_local_backups_when_the_bucket_is_down_and_exits_1()
     {
         var environment = Environment($"http://127.0.0.1:{ClosedPort()}");
@@ -86,10 +100,10 @@ public sealed class SilentBucketTests : IDisposable
 
     private string SilentEndpoint() => $"http://127.0.0.1:{((IPEndPoint)_silent.LocalEndpoint).Port}";
 
-    // Stops a hung command after a minute so the test fails on the clock instead of xunit's timeout.
+    // Stops a hung command after 90 s so the test fails on the clock instead of xunit's timeout.
     private static async Task<CliRun> RunBoundedAsync(Dictionary<string, string?> environment, params string[] args)
     {
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         return await CliRunner.RunAsync(environment, bound.Token, args);
     }
 
