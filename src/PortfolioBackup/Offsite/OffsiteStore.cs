@@ -104,9 +104,10 @@ public sealed partial class OffsiteStore : IDisposable
     internal async Task<RemoteObject?> StatAsync(string name, CancellationToken cancellationToken)
     {
         var key = Settings.KeyFor(name);
+        using var deadline = MetadataDeadline(cancellationToken);
         try
         {
-            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Settings.Bucket, Key = key }, cancellationToken);
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Settings.Bucket, Key = key }, deadline.Token);
             return new RemoteObject(key, head.ContentLength, Sha256Of(head.Metadata), Unquote(head.ETag));
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode is null or "NotFound" or "NoSuchKey")
@@ -126,7 +127,8 @@ public sealed partial class OffsiteStore : IDisposable
         var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = listPrefix, Delimiter = "/" };
         while (true)
         {
-            var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken);
+            using var deadline = MetadataDeadline(cancellationToken);
+            var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, deadline.Token), cancellationToken);
             foreach (var item in page.S3Objects ?? [])
             {
                 var name = item.Key[listPrefix.Length..];
@@ -143,6 +145,14 @@ public sealed partial class OffsiteStore : IDisposable
 
             request.ContinuationToken = page.NextContinuationToken;
         }
+    }
+
+    // The caller's token still decides what is a cancellation: the deadline firing alone is a service that did not answer.
+    private CancellationTokenSource MetadataDeadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.MetadataTimeout);
+        return deadline;
     }
 
     /// <summary>Runs one SDK call, turning its failures into <see cref="OffsiteException"/>s; the caller's cancellation stays a cancellation.</summary>
