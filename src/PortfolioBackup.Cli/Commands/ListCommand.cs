@@ -66,7 +66,8 @@ internal static class ListCommand
                     b.Name.StartsWith(Backup.BackupFileName.PreRestorePrefix, StringComparison.Ordinal) ? "pre-restore" : "regular",
                     false,
                     verdicts.TryGetValue(b.Name, out var rv) ? new JsonVerification(rv.Healthy, rv.VerifiedAt) : null,
-                    null) { Location = "bucket" });
+                    null)
+                { Location = "bucket" });
                 var rows = entries.Select(e => new JsonRow(
                     e.FileName,
                     e.TakenAt,
