@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Amazon.S3.Model;
 using PortfolioBackup.Verification;
 
@@ -65,6 +66,23 @@ public sealed partial class OffsiteStore
         var entries = results.Where(r => r.Entry is not null).Select(r => r.Entry!).OrderBy(e => e.VerifiedAt).ToList();
         var warnings = results.Where(r => r.Warning is not null).Select(r => r.Warning!).ToList();
         return new RemoteVerdicts(entries, warnings);
+    }
+
+    /// <summary>
+    /// Deletes the verdicts on one backup, which nothing reads once it is gone; only keys of exactly the shape
+    /// <see cref="PutVerdictAsync"/> writes for that name (so backup_X.dump never takes backup_X.dump.age's).
+    /// </summary>
+    private async Task DeleteVerdictsOfAsync(string name, CancellationToken cancellationToken)
+    {
+        var folder = $"{Settings.ListPrefix}{VerdictFolder}/";
+        var own = new Regex($@"^{Regex.Escape(name)}\.\d{{8}}T\d{{9}}Z\.[0-9a-f]{{12}}\.json\z", RegexOptions.CultureInvariant);
+        foreach (var (verdict, key, _) in await ListDirectAsync(folder, cancellationToken, $"{folder}{name}."))
+        {
+            if (own.IsMatch(verdict))
+            {
+                await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
+            }
+        }
     }
 
     private async Task<(LedgerEntry? Entry, string? Warning)> ReadVerdictAsync(string key, long size, CancellationToken cancellationToken)

@@ -83,7 +83,10 @@ public sealed partial class OffsiteStore : IDisposable
         return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Deletes a backup and its manifest (manifest first, so a half-done delete never leaves a "complete" pair); refuses a name outside the backup pattern.</summary>
+    /// <summary>
+    /// Deletes a backup and its manifest (manifest first, so a half-done delete never leaves a "complete" pair), then the
+    /// verdicts on it; refuses a name outside the backup pattern.
+    /// </summary>
     public async Task DeleteBackupAsync(string name, CancellationToken cancellationToken = default)
     {
         if (!OffsiteBackupName.IsBackup(name))
@@ -94,6 +97,15 @@ public sealed partial class OffsiteStore : IDisposable
         foreach (var key in new[] { Settings.KeyFor(name + OffsiteBackupName.ManifestSuffix), Settings.KeyFor(name) })
         {
             await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
+        }
+
+        try
+        {
+            await DeleteVerdictsOfAsync(name, cancellationToken);
+        }
+        catch (OffsiteException)
+        {
+            // The backup is gone, which is what retention promised; a verdict left over costs one read, never a wrong answer.
         }
     }
 
@@ -120,11 +132,14 @@ public sealed partial class OffsiteStore : IDisposable
         }
     }
 
-    /// <summary>The objects directly under a listing prefix (no deeper keys), with their names relative to it.</summary>
-    internal async Task<IReadOnlyList<(string Name, string Key, long Size)>> ListDirectAsync(string listPrefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// The objects directly under a listing prefix (no deeper keys), with their names relative to it; <paramref name="startingWith"/>
+    /// (a longer key prefix inside it) narrows what the service sends.
+    /// </summary>
+    internal async Task<IReadOnlyList<(string Name, string Key, long Size)>> ListDirectAsync(string listPrefix, CancellationToken cancellationToken, string? startingWith = null)
     {
         var found = new List<(string, string, long)>();
-        var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = listPrefix, Delimiter = "/" };
+        var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = startingWith ?? listPrefix, Delimiter = "/" };
         while (true)
         {
             using var deadline = MetadataDeadline(cancellationToken);
