@@ -10,6 +10,8 @@ namespace PortfolioBackup.Offsite;
 /// </summary>
 public sealed partial class OffsiteStore : IDisposable
 {
+    private const int HeadsAtOnce = 16;
+
     private readonly AmazonS3Client _client;
 
     private OffsiteStore(OffsiteSettings settings, OffsiteStoreOptions options, AmazonS3Client client)
@@ -68,17 +70,18 @@ public sealed partial class OffsiteStore : IDisposable
     {
         var objects = await ListDirectAsync(Settings.ListPrefix, cancellationToken);
         var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var backups = new List<RemoteBackup>();
-        foreach (var (name, key, size) in objects)
-        {
-            if (!OffsiteBackupName.TryParse(name, out _, out var takenAt))
-            {
-                continue;
-            }
+        var candidates = objects.Where(o => OffsiteBackupName.IsBackup(o.Name)).ToList();
+        var backups = new RemoteBackup[candidates.Count];
 
-            var head = await StatAsync(name, cancellationToken);
-            backups.Add(new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256));
-        }
+        // One HEAD per backup for its recorded SHA-256; a long retention is hundreds of round trips, so not one at a time.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = HeadsAtOnce, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), parallel, async (i, token) =>
+        {
+            var (name, key, size) = candidates[i];
+            OffsiteBackupName.TryParse(name, out _, out var takenAt);
+            var head = await StatAsync(name, token);
+            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256);
+        });
 
         return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
     }
