@@ -42,7 +42,18 @@ internal static class ListCommand
             }
 
             var verdicts = VerifiedBackups.LastVerdicts([.. ledger.Entries, .. remoteVerdicts]);
-            (string Location, IReadOnlyList<RemoteBackup> Backups)? bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
+            (string Location, IReadOnlyList<RemoteBackup> Backups)? bucket = null;
+            string? bucketError = null;
+            try
+            {
+                bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
+            }
+            catch (OffsiteException ex)
+            {
+                // The local folder still answers; the exit code says the bucket's half is missing.
+                bucketError = ex.Message;
+            }
+
             var now = DateTimeOffset.UtcNow;
             if (parseResult.GetValue(json))
             {
@@ -68,7 +79,7 @@ internal static class ListCommand
                     verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null,
                     e.IgnoredReasonAt(now)));
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows.Concat(remoteRows), JsonOptions));
-                return ExitCodes.Ok;
+                return await BucketErrorAsync(context, bucketError);
             }
 
             await WriteTableAsync(context.Out, directory, entries, verdicts, now);
@@ -77,9 +88,20 @@ internal static class ListCommand
                 await RemoteListing.WriteTableAsync(context.Out, bucket.Value, verdicts, now);
             }
 
-            return ExitCodes.Ok;
+            return await BucketErrorAsync(context, bucketError);
         });
         return command;
+    }
+
+    private static async Task<int> BucketErrorAsync(CliContext context, string? bucketError)
+    {
+        if (bucketError is null)
+        {
+            return ExitCodes.Ok;
+        }
+
+        await context.Error.WriteLineAsync($"error: the bucket's backups are not listed: {bucketError}");
+        return ExitCodes.Failed;
     }
 
     private static async Task WriteTableAsync(TextWriter output, string directory, IReadOnlyList<BackupEntry> entries, IReadOnlyDictionary<string, LedgerEntry> verdicts, DateTimeOffset now)

@@ -9,13 +9,12 @@ namespace PortfolioBackup.Cli.Commands;
 /// <summary>The bucket's side of <c>list --remote</c>: which backups are offsite, and their last verdict.</summary>
 internal static class RemoteListing
 {
-    /// <summary>The bucket named by BACKUP_S3_BUCKET and its backups; a usage error when no bucket is configured.</summary>
+    /// <summary>The bucket named by BACKUP_S3_BUCKET and its backups, within the lookup budget; a usage error when no bucket is configured.</summary>
     public static async Task<(string Location, IReadOnlyList<RemoteBackup> Backups)> ReadAsync(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         var settings = OffsiteSettingsReader.Read(environment)
             ?? throw new ConfigurationException(["--remote needs BACKUP_S3_BUCKET (and BACKUP_S3_ENDPOINT, BACKUP_S3_PREFIX, credentials) to know which bucket to list"]);
-        using var store = OffsiteStore.Open(settings);
-        return (settings.Describe(), await store.ListBackupsAsync(cancellationToken));
+        return (settings.Describe(), await BucketVerdicts.ReadBoundedAsync(settings, (store, token) => store.ListBackupsAsync(token), cancellationToken));
     }
 
     public static async Task WriteTableAsync(TextWriter output, (string Location, IReadOnlyList<RemoteBackup> Backups) bucket, IReadOnlyDictionary<string, LedgerEntry> verdicts, DateTimeOffset now)

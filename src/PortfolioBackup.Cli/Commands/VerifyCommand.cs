@@ -170,9 +170,9 @@ internal static class VerifyCommand
             if (bucket is { } remote)
             {
                 result = result with { Dumps = [.. result.Dumps, .. remote.Damaged] };
-                var unwritten = await RemoteDumps.PublishAsync(remote.Store, result, cancellationToken);
+                var (written, unwritten) = await RemoteDumps.PublishAsync(remote.Store, result, identity is not null, cancellationToken);
                 notes.AddRange(unwritten);
-                notes.Add($"{result.Dumps.Count - unwritten.Count} verdict(s) written to the bucket under verifications/");
+                notes.Add($"{written} verdict(s) written to the bucket under verifications/");
             }
 
             return await FinishAsync(context, result with { Notes = [.. result.Notes, .. notes] }, parse.GetValue(report), cancellationToken);

@@ -7,7 +7,7 @@ namespace PortfolioBackup.Encryption;
 /// The age secret key that reads encrypted backups (<c>AGE_IDENTITY</c> or the file <c>AGE_IDENTITY_FILE</c>). It reaches
 /// age only on stdin; <see cref="ToString"/> never shows it.
 /// </summary>
-public sealed class AgeIdentity
+public sealed partial class AgeIdentity
 {
     /// <summary>The variable holding the secret key itself (may be several lines, comments included).</summary>
     public const string Variable = "AGE_IDENTITY";
@@ -33,11 +33,33 @@ public sealed class AgeIdentity
     internal IReadOnlyList<string> Secrets =>
         [Text, .. Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("AGE-SECRET-KEY-", StringComparison.Ordinal))];
 
-    /// <summary>An identity from the key text itself.</summary>
+    /// <summary>
+    /// An identity from the key text itself: lines trimmed, blank lines dropped (a key pasted into a CI secret gains both),
+    /// and every other line an <c>AGE-SECRET-KEY-1…</c> or plugin identity or a <c>#</c> comment; an SSH private key is
+    /// passed as it is. Anything else is a <see cref="ConfigurationException"/> that never echoes the text: a mangled key
+    /// must be named as the key, not blamed on the backup.
+    /// </summary>
     public static AgeIdentity FromText(string text, string source = Variable)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        return new AgeIdentity(text.EndsWith('\n') ? text : text + "\n", source);
+        if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return new AgeIdentity(text.EndsWith('\n') ? text : text + "\n", source);
+        }
+
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var keys = lines.Where(l => !l.StartsWith('#')).ToList();
+        var problem = keys.Count == 0 ? "holds no key, only comments"
+            : keys.Any(k => k.StartsWith("age1", StringComparison.Ordinal)) ? "holds a public key (age1…), not the secret key"
+            : keys.Any(k => k.StartsWith("age-secret-key-", StringComparison.Ordinal)) ? "holds a lower-case secret key; age reads it only as age-keygen wrote it, in upper case"
+            : keys.Any(k => !IdentityLine().IsMatch(k)) ? "holds a line that is not an age secret key"
+            : null;
+        if (problem is not null)
+        {
+            throw new ConfigurationException([$"{source} {problem} (expected the AGE-SECRET-KEY-1… line age-keygen wrote; the value is not shown)"]);
+        }
+
+        return new AgeIdentity(string.Join('\n', lines) + "\n", source);
     }
 
     /// <summary>
@@ -96,4 +118,8 @@ public sealed class AgeIdentity
 
     /// <summary>Names the source, never the key.</summary>
     public override string ToString() => $"age identity from {Source}";
+
+    // Bech32 data after the "1" separator; plugin identities are AGE-PLUGIN-NAME-1….
+    [System.Text.RegularExpressions.GeneratedRegex(@"^AGE-(SECRET-KEY|PLUGIN-[A-Z0-9._-]+)-1[02-9AC-HJ-NP-Z]+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex IdentityLine();
 }

@@ -44,6 +44,15 @@ internal static class OffsiteErrors
             return Unreachable(settings, action, ex, ex);
         }
 
+        if (ex is AmazonUnmarshallingException || Chain(ex).Any(e => e is System.Xml.XmlException))
+        {
+            // A web app on the wrong port or a proxy's login page answers HTTP 200 with HTML; the parser's complaint helps nobody.
+            return new OffsiteException(
+                OffsiteFailure.Service,
+                $"the endpoint {where} answered something that is not an S3 response (not S3's XML) while {action} {settings.Location}: is {OffsiteSettingsReader.EndpointVariable} the address of the S3 service?",
+                ex);
+        }
+
         if (ex is AmazonClientException client && client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
         {
             // The default chain found nothing: say which variables would fix it.
@@ -67,6 +76,14 @@ internal static class OffsiteErrors
         || ex is TaskCanceledException { CancellationToken.IsCancellationRequested: false }
         || (ex is IOException && ex.InnerException is SocketException)
         || (ex.InnerException is { } inner && inner != ex && IsNetwork(inner));
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
 
     private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Amazon.S3.Model;
 using PortfolioBackup.Verification;
 
@@ -14,6 +15,8 @@ public sealed partial class OffsiteStore
 {
     /// <summary>The folder, under the prefix, that holds one object per verification.</summary>
     public const string VerdictFolder = "verifications";
+
+    private const int VerdictReadsAtOnce = 16;
 
     // The same shape as the ledger's lines, so one reader understands both.
 
@@ -48,44 +51,56 @@ public sealed partial class OffsiteStore
     /// <summary>Every verdict in the bucket, oldest first; an object too large or not a verdict is skipped with a warning, never thrown.</summary>
     public async Task<RemoteVerdicts> ListVerdictsAsync(CancellationToken cancellationToken = default)
     {
-        var entries = new List<LedgerEntry>();
-        var warnings = new List<string>();
-        foreach (var (name, key, size) in await ListDirectAsync($"{Settings.ListPrefix}{VerdictFolder}/", cancellationToken))
+        var listed = (await ListDirectAsync($"{Settings.ListPrefix}{VerdictFolder}/", cancellationToken))
+            .Where(o => o.Name.EndsWith(".json", StringComparison.Ordinal))
+            .ToList();
+        var results = new (LedgerEntry? Entry, string? Warning)[listed.Count];
+
+        // One small GET per verdict, and they accumulate night after night: one at a time, a remote bucket's round trips
+        // add up to minutes for a status check.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = VerdictReadsAtOnce, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, listed.Count), parallel, async (i, token) => results[i] = await ReadVerdictAsync(listed[i].Key, listed[i].Size, token));
+
+        var entries = results.Where(r => r.Entry is not null).Select(r => r.Entry!).OrderBy(e => e.VerifiedAt).ToList();
+        var warnings = results.Where(r => r.Warning is not null).Select(r => r.Warning!).ToList();
+        return new RemoteVerdicts(entries, warnings);
+    }
+
+    /// <summary>
+    /// Deletes the verdicts on one backup, which nothing reads once it is gone; only keys of exactly the shape
+    /// <see cref="PutVerdictAsync"/> writes for that name (so backup_X.dump never takes backup_X.dump.age's).
+    /// </summary>
+    private async Task DeleteVerdictsOfAsync(string name, CancellationToken cancellationToken)
+    {
+        var folder = $"{Settings.ListPrefix}{VerdictFolder}/";
+        var own = new Regex($@"^{Regex.Escape(name)}\.\d{{8}}T\d{{9}}Z\.[0-9a-f]{{12}}\.json\z", RegexOptions.CultureInvariant);
+        foreach (var (verdict, key, _) in await ListDirectAsync(folder, cancellationToken, $"{folder}{name}."))
         {
-            if (!name.EndsWith(".json", StringComparison.Ordinal))
+            if (own.IsMatch(verdict))
             {
-                continue;
-            }
-
-            if (size > Options.MaxVerdictBytes)
-            {
-                warnings.Add($"skipped {key} in {Settings.Location}: {size} bytes, more than a verdict's {Options.MaxVerdictBytes}");
-                continue;
-            }
-
-            try
-            {
-                var body = await CallAsync($"reading {key} in", () => ReadBoundedAsync(key, cancellationToken), cancellationToken);
-                if (body is null)
-                {
-                    warnings.Add($"skipped {key} in {Settings.Location}: larger than {Options.MaxVerdictBytes} bytes");
-                }
-                else if (VerificationLedger.ParseEntry(body) is { } entry)
-                {
-                    entries.Add(entry);
-                }
-                else
-                {
-                    warnings.Add($"skipped {key} in {Settings.Location}: not a verification entry");
-                }
-            }
-            catch (OffsiteException ex) when (ex.InnerException is Amazon.S3.AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound })
-            {
-                warnings.Add($"skipped {key} in {Settings.Location}: gone since it was listed");
+                await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
             }
         }
+    }
 
-        return new RemoteVerdicts(entries.OrderBy(e => e.VerifiedAt).ToList(), warnings);
+    private async Task<(LedgerEntry? Entry, string? Warning)> ReadVerdictAsync(string key, long size, CancellationToken cancellationToken)
+    {
+        if (size > Options.MaxVerdictBytes)
+        {
+            return (null, $"skipped {key} in {Settings.Location}: {size} bytes, more than a verdict's {Options.MaxVerdictBytes}");
+        }
+
+        try
+        {
+            var body = await CallAsync($"reading {key} in", () => ReadBoundedAsync(key, cancellationToken), cancellationToken);
+            return body is null ? (null, $"skipped {key} in {Settings.Location}: larger than {Options.MaxVerdictBytes} bytes")
+                : VerificationLedger.ParseEntry(body) is { } entry ? (entry, null)
+                : (null, $"skipped {key} in {Settings.Location}: not a verification entry");
+        }
+        catch (OffsiteException ex) when (ex.InnerException is Amazon.S3.AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound })
+        {
+            return (null, $"skipped {key} in {Settings.Location}: gone since it was listed");
+        }
     }
 
     private async Task<byte[]?> ReadBoundedAsync(string key, CancellationToken cancellationToken)

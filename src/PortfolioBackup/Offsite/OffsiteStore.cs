@@ -10,6 +10,8 @@ namespace PortfolioBackup.Offsite;
 /// </summary>
 public sealed partial class OffsiteStore : IDisposable
 {
+    private const int HeadsAtOnce = 16;
+
     private readonly AmazonS3Client _client;
 
     private OffsiteStore(OffsiteSettings settings, OffsiteStoreOptions options, AmazonS3Client client)
@@ -68,22 +70,26 @@ public sealed partial class OffsiteStore : IDisposable
     {
         var objects = await ListDirectAsync(Settings.ListPrefix, cancellationToken);
         var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var backups = new List<RemoteBackup>();
-        foreach (var (name, key, size) in objects)
-        {
-            if (!OffsiteBackupName.TryParse(name, out _, out var takenAt))
-            {
-                continue;
-            }
+        var candidates = objects.Where(o => OffsiteBackupName.IsBackup(o.Name)).ToList();
+        var backups = new RemoteBackup[candidates.Count];
 
-            var head = await StatAsync(name, cancellationToken);
-            backups.Add(new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256));
-        }
+        // One HEAD per backup for its recorded SHA-256; a long retention is hundreds of round trips, so not one at a time.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = HeadsAtOnce, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), parallel, async (i, token) =>
+        {
+            var (name, key, size) = candidates[i];
+            OffsiteBackupName.TryParse(name, out _, out var takenAt);
+            var head = await StatAsync(name, token);
+            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256);
+        });
 
         return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Deletes a backup and its manifest (manifest first, so a half-done delete never leaves a "complete" pair); refuses a name outside the backup pattern.</summary>
+    /// <summary>
+    /// Deletes a backup and its manifest (manifest first, so a half-done delete never leaves a "complete" pair), then the
+    /// verdicts on it; refuses a name outside the backup pattern.
+    /// </summary>
     public async Task DeleteBackupAsync(string name, CancellationToken cancellationToken = default)
     {
         if (!OffsiteBackupName.IsBackup(name))
@@ -95,6 +101,15 @@ public sealed partial class OffsiteStore : IDisposable
         {
             await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
         }
+
+        try
+        {
+            await DeleteVerdictsOfAsync(name, cancellationToken);
+        }
+        catch (OffsiteException)
+        {
+            // The backup is gone, which is what retention promised; a verdict left over costs one read, never a wrong answer.
+        }
     }
 
     /// <summary>Closes the client's connections.</summary>
@@ -104,9 +119,10 @@ public sealed partial class OffsiteStore : IDisposable
     internal async Task<RemoteObject?> StatAsync(string name, CancellationToken cancellationToken)
     {
         var key = Settings.KeyFor(name);
+        using var deadline = MetadataDeadline(cancellationToken);
         try
         {
-            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Settings.Bucket, Key = key }, cancellationToken);
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Settings.Bucket, Key = key }, deadline.Token);
             return new RemoteObject(key, head.ContentLength, Sha256Of(head.Metadata), Unquote(head.ETag));
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound && ex.ErrorCode is null or "NotFound" or "NoSuchKey")
@@ -119,14 +135,18 @@ public sealed partial class OffsiteStore : IDisposable
         }
     }
 
-    /// <summary>The objects directly under a listing prefix (no deeper keys), with their names relative to it.</summary>
-    internal async Task<IReadOnlyList<(string Name, string Key, long Size)>> ListDirectAsync(string listPrefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// The objects directly under a listing prefix (no deeper keys), with their names relative to it; <paramref name="startingWith"/>
+    /// (a longer key prefix inside it) narrows what the service sends.
+    /// </summary>
+    internal async Task<IReadOnlyList<(string Name, string Key, long Size)>> ListDirectAsync(string listPrefix, CancellationToken cancellationToken, string? startingWith = null)
     {
         var found = new List<(string, string, long)>();
-        var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = listPrefix, Delimiter = "/" };
+        var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = startingWith ?? listPrefix, Delimiter = "/" };
         while (true)
         {
-            var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken);
+            using var deadline = MetadataDeadline(cancellationToken);
+            var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, deadline.Token), cancellationToken);
             foreach (var item in page.S3Objects ?? [])
             {
                 var name = item.Key[listPrefix.Length..];
@@ -143,6 +163,14 @@ public sealed partial class OffsiteStore : IDisposable
 
             request.ContinuationToken = page.NextContinuationToken;
         }
+    }
+
+    // The caller's token still decides what is a cancellation: the deadline firing alone is a service that did not answer.
+    private CancellationTokenSource MetadataDeadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.MetadataTimeout);
+        return deadline;
     }
 
     /// <summary>Runs one SDK call, turning its failures into <see cref="OffsiteException"/>s; the caller's cancellation stays a cancellation.</summary>

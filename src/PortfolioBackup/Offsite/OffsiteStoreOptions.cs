@@ -3,6 +3,15 @@ namespace PortfolioBackup.Offsite;
 /// <summary>How the store talks to the service: transfer sizes, timeouts and retries.</summary>
 public sealed record OffsiteStoreOptions
 {
+    /// <summary>
+    /// For reads a person or a monitor waits on (status, list): small objects only, so a bucket that does not answer within
+    /// seconds is reported as unreadable instead of holding the command for the minutes a part upload may need.
+    /// </summary>
+    public static OffsiteStoreOptions Lookup { get; } = new() { RequestTimeout = TimeSpan.FromSeconds(5), MetadataTimeout = TimeSpan.FromSeconds(10), MaxRetries = 1 };
+
+    /// <summary>The longest <see cref="BucketVerdicts"/> and the bucket listing of <c>list --remote</c> wait in all, retries included.</summary>
+    public static TimeSpan LookupBudget { get; } = TimeSpan.FromSeconds(15);
+
     /// <summary>S3's smallest part (all but the last); services reject smaller ones.</summary>
     public const long MinimumPartSizeBytes = 5L << 20;
 
@@ -17,6 +26,12 @@ public sealed record OffsiteStoreOptions
 
     /// <summary>How long one request (one part, one PUT) may take, so a stalled connection fails instead of hanging.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a small request (a listing page, a HEAD) may take in all, retries included: only part uploads and downloads
+    /// need <see cref="RequestTimeout"/>, and a silent endpoint must not hold a cron job for attempts times that.
+    /// </summary>
+    public TimeSpan MetadataTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Retries per request after the first attempt; few, so an outage is reported in seconds.</summary>
     public int MaxRetries { get; init; } = 2;

@@ -113,17 +113,30 @@ public static class RemoteDumps
         Tier = "download",
     };
 
-    /// <summary>Writes one verdict object per verified dump to the bucket; returns a warning per verdict that could not be written.</summary>
-    public static async Task<IReadOnlyList<string>> PublishAsync(OffsiteStore store, VerificationReport report, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes one verdict object per verified dump to the bucket; returns how many were written and a note per verdict that
+    /// was not. Without an identity an encrypted dump was not judged at all (the verifier lacked its key), so its verdict
+    /// stays local: in the bucket it would mark a good backup unhealthy.
+    /// </summary>
+    public static async Task<(int Written, IReadOnlyList<string> Notes)> PublishAsync(
+        OffsiteStore store, VerificationReport report, bool hasIdentity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(report);
         var warnings = new List<string>();
+        var written = 0;
         foreach (var verdict in report.Dumps)
         {
+            if (!hasIdentity && BackupFileName.IsEncrypted(verdict.File) && !verdict.Healthy)
+            {
+                warnings.Add($"the verdict on {Path.GetFileName(verdict.File)} was not written to the bucket: no AGE_IDENTITY was given, so the backup was not judged");
+                continue;
+            }
+
             try
             {
                 await store.PutVerdictAsync(DumpVerifier.LedgerEntryOf(verdict), cancellationToken);
+                written++;
             }
             catch (OffsiteException ex)
             {
@@ -131,6 +144,6 @@ public static class RemoteDumps
             }
         }
 
-        return warnings;
+        return (written, warnings);
     }
 }

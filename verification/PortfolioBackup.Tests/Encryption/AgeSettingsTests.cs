@@ -138,17 +138,17 @@ public sealed class AgeSettingsTests
         // Arrange
         using var temp = new TempDirectory();
         var file = temp.Combine("key.txt");
-        File.WriteAllText(file, "AGE-SECRET-KEY-1ABC\n");
+        File.WriteAllText(file, "AGE-SECRET-KEY-1QQQQ\n");
 
         // Act
-        var fromText = AgeIdentity.FromEnvironment(new Dictionary<string, string?> { ["AGE_IDENTITY"] = "AGE-SECRET-KEY-1ABC" });
+        var fromText = AgeIdentity.FromEnvironment(new Dictionary<string, string?> { ["AGE_IDENTITY"] = "AGE-SECRET-KEY-1QQQQ" });
         var fromFile = AgeIdentity.FromEnvironment(new Dictionary<string, string?> { ["AGE_IDENTITY_FILE"] = file });
         var none = AgeIdentity.FromEnvironment(new Dictionary<string, string?>());
 
         // Assert
         fromText!.ToString().Should().Be("age identity from AGE_IDENTITY");
         fromFile!.ToString().Should().Be($"age identity from AGE_IDENTITY_FILE={file}");
-        fromFile.Text.Should().Be("AGE-SECRET-KEY-1ABC\n");
+        fromFile.Text.Should().Be("AGE-SECRET-KEY-1QQQQ\n");
         none.Should().BeNull();
     }
 }

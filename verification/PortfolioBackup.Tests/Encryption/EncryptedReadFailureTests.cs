@@ -99,8 +99,8 @@ public sealed class EncryptedReadFailureTests(PostgresServerFixture fixture) : I
 
         // Assert
         good.Output.Should().Contain("pass  file: age-encrypted").And.Contain("pass  data:");
-        malformed.ExitCode.Should().Be(1, malformed.AllOutput);
-        malformed.Output.Should().Contain($"is not a valid age secret key").And.Contain("AGE_IDENTITY_FILE=" + badFile);
+        malformed.ExitCode.Should().Be(2, malformed.AllOutput);
+        malformed.Error.Should().Contain("AGE_IDENTITY_FILE=" + badFile + " holds a line that is not an age secret key");
         malformed.AllOutput.Should().NotContain("AGE-SECRET-KEY-1NOTAKEY");
         conflicting.ExitCode.Should().Be(2, conflicting.AllOutput);
         conflicting.AllOutput.Should().Contain("AGE_IDENTITY and AGE_IDENTITY_FILE are both set");

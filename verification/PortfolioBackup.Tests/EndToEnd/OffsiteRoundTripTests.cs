@@ -44,7 +44,7 @@ public sealed class OffsiteRoundTripTests(PostgresServerFixture fixture, S3Serve
         before.ExitCode.Should().Be(1, before.AllOutput);
         before.Output.Should().StartWith("CRITICAL - ").And.Contain("no verified backup");
 
-        var nightly = await CliRunner.RunAsync(NightlyEnvironment(), "verify", "--from", $"s3://{S3ServerFixture.Bucket}/{_prefix}", "--latest", "--engine", "local");
+        var nightly = await CliRunner.RunAsync(BucketEnvironment.Nightly(_s3, _prefix, _key.Secret), "verify", "--from", $"s3://{S3ServerFixture.Bucket}/{_prefix}", "--latest", "--engine", "local");
 
         nightly.ExitCode.Should().Be(0, nightly.AllOutput);
         nightly.Output.Should().Contain($"{Path.GetFileName(dump)}: healthy").And.Contain("1 verdict(s) written to the bucket").And.Contain("1 of 1 dump(s) healthy");
@@ -107,7 +107,7 @@ public sealed class OffsiteRoundTripTests(PostgresServerFixture fixture, S3Serve
         bytes[bytes.Length / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(stored, bytes);
 
-        var nightly = await CliRunner.RunAsync(NightlyEnvironment(), "verify", "--from", $"s3://{S3ServerFixture.Bucket}/{_prefix}", "--engine", "local");
+        var nightly = await CliRunner.RunAsync(BucketEnvironment.Nightly(_s3, _prefix, _key.Secret), "verify", "--from", $"s3://{S3ServerFixture.Bucket}/{_prefix}", "--engine", "local");
 
         nightly.ExitCode.Should().Be(1, nightly.AllOutput);
         nightly.Output.Should().Contain($"{name}: NOT HEALTHY").And.Contain("0 of 1 dump(s) healthy");
@@ -135,30 +135,6 @@ public sealed class OffsiteRoundTripTests(PostgresServerFixture fixture, S3Serve
     {
         var environment = fixture.CliEnvironment(database, backups);
         environment["BACKUP_AGE_RECIPIENTS"] = _key.Public;
-        AddBucket(environment);
-        return environment;
-    }
-
-    private Dictionary<string, string?> NightlyEnvironment()
-    {
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
-        {
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
-            ["HOME"] = Environment.GetEnvironmentVariable("HOME"),
-            ["AGE_IDENTITY"] = _key.Secret,
-        };
-        AddBucket(environment);
-        environment.Remove("BACKUP_S3_BUCKET");
-        environment.Remove("BACKUP_S3_PREFIX");
-        return environment;
-    }
-
-    private void AddBucket(Dictionary<string, string?> environment)
-    {
-        environment["BACKUP_S3_BUCKET"] = S3ServerFixture.Bucket;
-        environment["BACKUP_S3_PREFIX"] = _prefix;
-        environment["BACKUP_S3_ENDPOINT"] = _s3.Endpoint.ToString();
-        environment["AWS_ACCESS_KEY_ID"] = S3ServerFixture.AccessKeyId;
-        environment["AWS_SECRET_ACCESS_KEY"] = S3ServerFixture.SecretAccessKey;
+        return environment.WithBucket(_s3, _prefix);
     }
 }
