@@ -5,7 +5,10 @@
 #   BACKUP_DIR=/var/backups/portfolio ./scripts/db_backup/backup_db.sh
 #   doppler run -- ./scripts/db_backup/backup_db.sh
 #
-# Extra arguments go to 'portfolio-backup backup' (e.g. --no-row-counts). Exit codes: 0 ok, 1 failed, 2 bad settings.
+# Optional: BACKUP_AGE_RECIPIENTS (age1… public keys) encrypts the dump as it is written (backup_….dump.age);
+# BACKUP_S3_BUCKET (+ BACKUP_S3_ENDPOINT, BACKUP_S3_PREFIX, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) uploads it afterwards.
+# Extra arguments go to 'portfolio-backup backup' (e.g. --no-row-counts). Exit codes: 0 ok (uploaded, when a bucket is
+# set), 1 failed (a failed upload keeps the local backup), 2 bad settings.
 set -euo pipefail
 
 script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
