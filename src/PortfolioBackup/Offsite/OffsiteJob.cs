@@ -44,6 +44,12 @@ public static class OffsiteJob
         }
 
         var local = await VerificationLedger.LoadAsync(retention.BackupDirectory, cancellationToken);
+        if (local.Unreadable is { } unreadable)
+        {
+            // The local prune refuses on an unreadable ledger for the same reason: the newest verified backup is unknown.
+            return new OffsiteJobResult(settings.Describe(), upload, null, [$"the bucket was not pruned: {unreadable}"]);
+        }
+
         RemoteVerdicts remote;
         try
         {
