@@ -51,7 +51,7 @@ internal static class ReportSummaryCommand
             {
                 var tables = dump.Tables ?? [];
                 var name = Path.GetFileName(dump.File);
-                var age = BackupFileName.TryParse(name, out var takenAt) || BackupFileName.TryParse(name, BackupFileName.PreRestorePrefix, out takenAt)
+                var age = BackupFileName.TryParseAny(name, out var takenAt)
                     ? BackupAge.Format(now - takenAt)
                     : "?";
                 var size = SizeOf(dump.File, backupDirectory) is { } bytes ? ByteSize.Format(bytes) : "?";

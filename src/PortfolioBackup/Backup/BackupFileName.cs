@@ -39,6 +39,13 @@ public static partial class BackupFileName
     /// <summary>Parses a regular backup's file name (no folder); returns false for anything else.</summary>
     public static bool TryParse(string fileName, out DateTimeOffset takenAt) => TryParse(fileName, BackupPrefix, out takenAt);
 
+    /// <summary>Parses a regular or a pre-restore backup's file name, plain or encrypted; returns false for anything else.</summary>
+    public static bool TryParseAny(string fileName, out DateTimeOffset takenAt) =>
+        TryParse(fileName, BackupPrefix, out takenAt) || TryParse(fileName, PreRestorePrefix, out takenAt);
+
+    /// <summary>Whether the name is a regular or a pre-restore backup's, plain or encrypted.</summary>
+    public static bool IsAnyBackup(string fileName) => TryParseAny(fileName, out _);
+
     /// <summary>Parses a file name with the given prefix; returns false for anything else (including impossible dates).</summary>
     public static bool TryParse(string fileName, string prefix, out DateTimeOffset takenAt)
     {

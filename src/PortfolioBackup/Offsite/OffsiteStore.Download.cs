@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Offsite;
 
@@ -68,7 +69,7 @@ public sealed partial class OffsiteStore
                 throw new OffsiteException(OffsiteFailure.Mismatch, $"the download of {name} from {Settings.Describe()} is not intact: {problem}; the partial file was removed");
             }
 
-            OffsiteBackupName.TryParse(name, out _, out var takenAt);
+            BackupFileName.TryParseAny(name, out var takenAt);
             return new RemoteBackup(name, key, written, takenAt, HasManifest: false, expectedSha ?? actual);
         }
         catch

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
 using PortfolioBackup.Archive;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Offsite;
 
@@ -44,13 +45,13 @@ public sealed partial class OffsiteStore
             throw new OffsiteException(OffsiteFailure.Mismatch, $"the upload of {name} to {Settings.Describe()} did not arrive intact: {problem}; the object was deleted, the local file is kept");
         }
 
-        OffsiteBackupName.TryParse(name, out _, out var takenAt);
+        BackupFileName.TryParseAny(name, out var takenAt);
         return new RemoteBackup(name, key, length, takenAt, HasManifest: false, sha256);
     }
 
     private static bool IsUploadableName(string name) =>
-        OffsiteBackupName.IsBackup(name)
-        || (name.EndsWith(OffsiteBackupName.ManifestSuffix, StringComparison.Ordinal) && OffsiteBackupName.IsBackup(name[..^OffsiteBackupName.ManifestSuffix.Length]));
+        BackupFileName.IsAnyBackup(name)
+        || (name.EndsWith(BackupFileName.ManifestSuffix, StringComparison.Ordinal) && BackupFileName.IsAnyBackup(name[..^BackupFileName.ManifestSuffix.Length]));
 
     private static FileStream OpenLocal(string path) => DumpFile.OpenRead(path, ReadBufferBytes);
 

@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using PortfolioBackup.Backup;
 
 namespace PortfolioBackup.Offsite;
 
@@ -70,7 +71,7 @@ public sealed partial class OffsiteStore : IDisposable
     {
         var objects = await ListDirectAsync(Settings.ListPrefix, cancellationToken);
         var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var candidates = objects.Where(o => OffsiteBackupName.IsBackup(o.Name)).ToList();
+        var candidates = objects.Where(o => BackupFileName.IsAnyBackup(o.Name)).ToList();
         var backups = new RemoteBackup[candidates.Count];
 
         // One HEAD per backup for its recorded SHA-256; a long retention is hundreds of round trips, so not one at a time.
@@ -78,9 +79,9 @@ public sealed partial class OffsiteStore : IDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), parallel, async (i, token) =>
         {
             var (name, key, size) = candidates[i];
-            OffsiteBackupName.TryParse(name, out _, out var takenAt);
+            BackupFileName.TryParseAny(name, out var takenAt);
             var head = await StatAsync(name, token);
-            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + OffsiteBackupName.ManifestSuffix), head?.Sha256);
+            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + BackupFileName.ManifestSuffix), head?.Sha256);
         });
 
         return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
@@ -92,12 +93,12 @@ public sealed partial class OffsiteStore : IDisposable
     /// </summary>
     public async Task DeleteBackupAsync(string name, CancellationToken cancellationToken = default)
     {
-        if (!OffsiteBackupName.IsBackup(name))
+        if (!BackupFileName.IsAnyBackup(name))
         {
             throw new OffsiteException(OffsiteFailure.Refused, $"refusing to delete '{name}' from {Settings.Location}: not a backup's name (backup_/pre-restore_YYYYMMDD_HHMMSS.dump[.age])");
         }
 
-        foreach (var key in new[] { Settings.KeyFor(name + OffsiteBackupName.ManifestSuffix), Settings.KeyFor(name) })
+        foreach (var key in new[] { Settings.KeyFor(name + BackupFileName.ManifestSuffix), Settings.KeyFor(name) })
         {
             await CallAsync($"deleting {key} from", () => _client.DeleteObjectAsync(Settings.Bucket, key, cancellationToken), cancellationToken);
         }

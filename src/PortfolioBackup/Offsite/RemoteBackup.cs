@@ -1,3 +1,4 @@
+using PortfolioBackup.Backup;
 using PortfolioBackup.Retention;
 
 namespace PortfolioBackup.Offsite;
@@ -12,11 +13,11 @@ namespace PortfolioBackup.Offsite;
 public sealed record RemoteBackup(string Name, string Key, long SizeBytes, DateTimeOffset TakenAt, bool HasManifest, string? Sha256)
 {
     /// <summary>Regular or pre-restore, by its name.</summary>
-    public BackupKind Kind => Name.StartsWith("pre-restore_", StringComparison.Ordinal) ? BackupKind.PreRestore : BackupKind.Regular;
+    public BackupKind Kind => Name.StartsWith(BackupFileName.PreRestorePrefix, StringComparison.Ordinal) ? BackupKind.PreRestore : BackupKind.Regular;
 
     /// <summary>Whether the object is age-encrypted, by its name.</summary>
-    public bool IsEncrypted => Name.EndsWith(".age", StringComparison.Ordinal);
+    public bool IsEncrypted => BackupFileName.IsEncrypted(Name);
 
     /// <summary>The manifest's name.</summary>
-    public string ManifestName => Name + OffsiteBackupName.ManifestSuffix;
+    public string ManifestName => Name + BackupFileName.ManifestSuffix;
 }
