@@ -7,7 +7,7 @@ namespace PortfolioBackup.Backup;
 /// <summary>Takes one consistent backup: a custom-format dump plus a manifest with exact row counts from the same snapshot.</summary>
 public static class BackupRunner
 {
-    private static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
+    internal static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
 
     /// <summary>Backs up the configured database into the backup folder; on any failure or cancellation nothing is left behind.</summary>
     public static Task<BackupResult> RunAsync(BackupSettings settings, CancellationToken cancellationToken = default) =>

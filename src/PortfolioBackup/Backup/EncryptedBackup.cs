@@ -9,8 +9,6 @@ internal sealed record DumpOutcome(ToolResult Dump, BackupEncryption? Encryption
 /// <summary>An encrypted backup's dump: pg_dump writes to stdout, we hash the plaintext on its way into <c>age -r … -o</c>.</summary>
 internal static class EncryptedBackup
 {
-    private static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
-
     /// <summary>
     /// Runs pg_dump into age; a failure of either is an exception naming the one that failed first (the other was stopped
     /// because of it). A failed pg_dump comes back as its result, so the caller words it as for a plain backup.
@@ -29,7 +27,7 @@ internal static class EncryptedBackup
             throw outcome.ProducerError ?? new BackupFailedException("pg_dump did not finish and gave no reason; no backup file was kept.");
         }
 
-        if (dump.Succeeded && !outcome.Head.AsSpan().StartsWith(CustomFormatMagic))
+        if (dump.Succeeded && !outcome.Head.AsSpan().StartsWith(BackupRunner.CustomFormatMagic))
         {
             throw new BackupFailedException("pg_dump exited successfully but its output is not a custom-format archive (no PGDMP header); nothing was kept. Check the PostgreSQL client installation.");
         }
