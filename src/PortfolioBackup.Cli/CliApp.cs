@@ -65,5 +65,6 @@ internal static class CliApp
         yield return RestoreCommand.Create(context);
         yield return StatusCommand.Create(context);
         yield return ReportSummaryCommand.Create(context);
+        yield return VerdictKeyCommand.Create(context);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Encryption;
 using PortfolioBackup.Offsite;
@@ -50,11 +51,13 @@ internal static class BackupCommand
 
             // Read before the dump: a bucket misconfigured must not surface only after a long backup.
             var offsite = OffsiteSettingsReader.Read(context.Environment);
-            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
-            foreach (var warning in remoteWarnings)
+            var trust = VerdictTrust.FromEnvironment(context.Environment);
+            var bucket = await BucketVerdicts.ReadAsync(context.Environment, cancellationToken: cancellationToken);
+            foreach (var warning in bucket.Warnings)
             {
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
+
             var verifyLines = new List<string>();
             var identity = AgeIdentity.FromEnvironment(context.Environment);
             if (parseResult.GetValue(verify) == "quick" && settings.AgeRecipients.Count > 0 && identity is null)
@@ -66,7 +69,7 @@ internal static class BackupCommand
             Func<string, CancellationToken, Task<bool>>? verifyDump = parseResult.GetValue(verify) == "quick"
                 ? (dumpPath, token) => QuickCheckAsync(dumpPath, identity, verifyLines, token)
                 : null;
-            var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump, AdditionalVerdicts = remoteVerdicts }, cancellationToken);
+            var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump, BucketVerdicts = bucket.Verdicts, Trust = trust }, cancellationToken);
             await Report(context, job.Backup);
             foreach (var line in verifyLines)
             {
@@ -81,7 +84,17 @@ internal static class BackupCommand
             }
 
             // Retention ran only after a backup that succeeded, under the same lock: a failing backup job never erases older good backups.
-            var pruned = await PruneCommand.ReportAsync(context, job.Retention!, settings);
+            int pruned;
+            if (job.RetentionRefused is { } refused)
+            {
+                await context.Error.WriteLineAsync($"error: {refused}");
+                pruned = ExitCodes.Failed;
+            }
+            else
+            {
+                pruned = await PruneCommand.ReportAsync(context, job.Retention!, settings);
+            }
+
             if (offsite is null)
             {
                 return pruned;

@@ -1,15 +1,13 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Offsite;
-using PortfolioBackup.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
 
-/// <summary><c>portfolio-backup list</c>: the backups in the folder, newest first, with age, size, manifest and kind.</summary>
+/// <summary><c>portfolio-backup list</c>: the backups in the folder (and the bucket), newest first, each with its verdict.</summary>
 internal static class ListCommand
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -17,7 +15,7 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification, location)." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification, ignored, location)." };
         var remote = new Option<bool>("--remote") { Description = "Also list the backups in the bucket (BACKUP_S3_BUCKET, BACKUP_S3_PREFIX, …)." };
         var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first; verdicts from the bucket count when BACKUP_S3_BUCKET is set.")
         {
@@ -28,6 +26,13 @@ internal static class ListCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            var withBucket = parseResult.GetValue(remote);
+            if (withBucket && OffsiteSettingsReader.Read(context.Environment) is null)
+            {
+                throw new ConfigurationException(["--remote needs BACKUP_S3_BUCKET (and BACKUP_S3_ENDPOINT, BACKUP_S3_PREFIX, credentials) to know which bucket to list"]);
+            }
+
+            var trust = VerdictTrust.FromEnvironment(context.Environment);
             var entries = await BackupCatalog.ListAsync(directory, cancellationToken);
             var ledger = await VerificationLedger.LoadAsync(directory, cancellationToken);
             foreach (var warning in ledger.Unreadable is null ? ledger.Warnings : [.. ledger.Warnings, ledger.Unreadable])
@@ -35,119 +40,43 @@ internal static class ListCommand
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
 
-            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
-            foreach (var warning in remoteWarnings)
+            // One budget for the bucket's verdicts and its listing together: a silent endpoint costs seconds, once.
+            var bucket = await BucketVerdicts.ReadAsync(context.Environment, withBucket, cancellationToken);
+            foreach (var warning in bucket.Warnings)
             {
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
 
-            var verdicts = VerifiedBackups.LastVerdicts([.. ledger.Entries, .. remoteVerdicts]);
-            (string Location, IReadOnlyList<RemoteBackup> Backups)? bucket = null;
-            string? bucketError = null;
-            try
-            {
-                bucket = parseResult.GetValue(remote) ? await RemoteListing.ReadAsync(context.Environment, cancellationToken) : null;
-            }
-            catch (OffsiteException ex)
-            {
-                // The local folder still answers; the exit code says the bucket's half is missing.
-                bucketError = ex.Message;
-            }
-
+            var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Verdicts.Entries], trust);
             var now = DateTimeOffset.UtcNow;
+            var local = await ListedBackups.OfAsync(entries, verdicts, cancellationToken);
+            var remoteRows = bucket.Backups is { } objects ? await ListedBackups.OfAsync(objects.Select(b => b.ToEntry()).ToList(), verdicts, cancellationToken) : null;
             if (parseResult.GetValue(json))
             {
-                var remoteRows = (bucket?.Backups ?? []).Select(b => new JsonRow(
-                    b.Name,
-                    b.TakenAt,
-                    (long)Math.Floor((now - b.TakenAt).TotalSeconds),
-                    b.SizeBytes,
-                    b.HasManifest,
-                    b.Name.StartsWith(Backup.BackupFileName.PreRestorePrefix, StringComparison.Ordinal) ? "pre-restore" : "regular",
-                    false,
-                    verdicts.TryGetValue(b.Name, out var rv) ? new JsonVerification(rv.Healthy, rv.VerifiedAt) : null,
-                    null)
-                { Location = "bucket" });
-                var rows = entries.Select(e => new JsonRow(
-                    e.FileName,
-                    e.TakenAt,
-                    (long)Math.Floor(e.AgeAt(now).TotalSeconds),
-                    e.SizeBytes,
-                    e.HasManifest,
-                    KindText(e.Kind),
-                    e.IsSymlink,
-                    verdicts.TryGetValue(e.FileName, out var v) ? new JsonVerification(v.Healthy, v.VerifiedAt) : null,
-                    e.IgnoredReasonAt(now)));
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows.Concat(remoteRows), JsonOptions));
-                return await BucketErrorAsync(context, bucketError);
+                var rows = local.Concat(remoteRows ?? []).Select(r => JsonRow.Of(r, now));
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, JsonOptions));
             }
-
-            await WriteTableAsync(context.Out, directory, entries, verdicts, now);
-            if (bucket is not null)
+            else
             {
-                await RemoteListing.WriteTableAsync(context.Out, bucket.Value, verdicts, now);
+                await ListedBackups.WriteTableAsync(context.Out, directory, local, now);
+                if (remoteRows is not null)
+                {
+                    await context.Out.WriteLineAsync();
+                    await ListedBackups.WriteTableAsync(context.Out, bucket.Settings!.Describe(), remoteRows, now);
+                }
             }
 
-            return await BucketErrorAsync(context, bucketError);
+            if (withBucket && bucket.BackupsProblem is { } problem)
+            {
+                // The local folder still answered; the exit code says the bucket's half is missing.
+                await context.Error.WriteLineAsync($"error: the bucket's backups are not listed: {problem}");
+                return ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
         });
         return command;
     }
-
-    private static async Task<int> BucketErrorAsync(CliContext context, string? bucketError)
-    {
-        if (bucketError is null)
-        {
-            return ExitCodes.Ok;
-        }
-
-        await context.Error.WriteLineAsync($"error: the bucket's backups are not listed: {bucketError}");
-        return ExitCodes.Failed;
-    }
-
-    private static async Task WriteTableAsync(TextWriter output, string directory, IReadOnlyList<BackupEntry> entries, IReadOnlyDictionary<string, LedgerEntry> verdicts, DateTimeOffset now)
-    {
-        if (entries.Count == 0)
-        {
-            await output.WriteLineAsync($"no backups in {directory} yet (looking for backup_YYYYMMDD_HHMMSS.dump and pre-restore_YYYYMMDD_HHMMSS.dump, each optionally .age-encrypted)");
-            return;
-        }
-
-        string[] header = ["FILE", "AGE", "SIZE", "MANIFEST", "KIND", "LAST VERIFICATION"];
-        var rows = entries
-            .Select(e => new[]
-            {
-                e.FileName,
-                BackupAge.Format(e.AgeAt(now)),
-                ByteSize.Format(e.SizeBytes),
-                e.HasManifest ? "yes" : "no",
-                e.IgnoredReasonAt(now) is null ? KindText(e.Kind) + (e.IsSymlink ? " (symlink)" : "") : "ignored",
-                VerdictText(verdicts.GetValueOrDefault(e.FileName)),
-            })
-            .ToList();
-        var widths = header.Select((h, i) => rows.Max(r => r[i].Length) is var w && w > h.Length ? w : h.Length).ToArray();
-        foreach (var row in rows.Prepend(header))
-        {
-            await output.WriteLineAsync(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
-        }
-
-        foreach (var entry in entries.Where(e => e.IgnoredReasonAt(now) is not null))
-        {
-            await output.WriteLineAsync($"ignored: {entry.FileName} ({entry.IgnoredReasonAt(now)}); not counted as a backup, never deleted");
-        }
-
-        var total = entries.Where(e => !e.IsSymlink).Sum(e => e.SizeBytes);
-        var count = entries.Count == 1 ? "1 backup" : entries.Count.ToString(CultureInfo.InvariantCulture) + " backups";
-        await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {directory}");
-    }
-
-    internal static string VerdictText(LedgerEntry? verdict) =>
-        verdict is null
-            ? "never verified"
-            : string.Create(
-                CultureInfo.InvariantCulture,
-                $"{(verdict.Healthy ? "healthy" : "UNHEALTHY")} {verdict.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
-
-    private static string KindText(BackupKind kind) => kind == BackupKind.PreRestore ? "pre-restore" : "regular";
 
     private sealed record JsonRow(
         [property: JsonPropertyName("file")] string File,
@@ -158,13 +87,32 @@ internal static class ListCommand
         [property: JsonPropertyName("kind")] string Kind,
         [property: JsonPropertyName("isSymlink")] bool IsSymlink,
         [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification,
-        [property: JsonPropertyName("ignored")] string? Ignored)
+        [property: JsonPropertyName("ignored")] string? Ignored,
+        [property: JsonPropertyName("location")] string Location)
     {
-        [JsonPropertyName("location")]
-        public string Location { get; init; } = "local";
+        public static JsonRow Of(ListedBackup row, DateTimeOffset now) => new(
+            row.Entry.FileName,
+            row.Entry.TakenAt,
+            (long)Math.Floor(row.Entry.AgeAt(now).TotalSeconds),
+            row.Entry.SizeBytes,
+            row.Entry.HasManifest,
+            ListedBackups.KindText(row.Entry.Kind),
+            row.Entry.IsSymlink,
+            row.Verdict is { } v ? new JsonVerification(v.Entry.Healthy, v.Entry.VerifiedAt, v.Trusted, v.Standing.ToString().ToLowerInvariant()) : null,
+            row.Entry.IgnoredReasonAt(now),
+            row.Entry.Location == BackupLocation.Bucket ? "bucket" : "local")
+        {
+            VerdictOnOtherBytes = row.VerdictOnOtherBytes ? true : null,
+        };
+
+        [JsonPropertyName("verdictOnOtherBytes")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public bool? VerdictOnOtherBytes { get; init; }
     }
 
     private sealed record JsonVerification(
         [property: JsonPropertyName("healthy")] bool Healthy,
-        [property: JsonPropertyName("verifiedAt")] DateTimeOffset VerifiedAt);
+        [property: JsonPropertyName("verifiedAt")] DateTimeOffset VerifiedAt,
+        [property: JsonPropertyName("trusted")] bool Trusted,
+        [property: JsonPropertyName("standing")] string Standing);
 }

@@ -47,6 +47,12 @@ internal static class OffsiteText
             return;
         }
 
+        foreach (var ignored in retention.Ignored)
+        {
+            // The reason reads "ignored: <why>"; the object's name goes after the label.
+            await output.WriteLineAsync($"  ignored: {ignored.Backup.FileName} in the bucket ({ignored.Reason["ignored: ".Length..]}); not counted as a backup, never deleted");
+        }
+
         foreach (var deleted in retention.Deleted)
         {
             await output.WriteLineAsync($"  deleted from the bucket: {deleted.Backup.FileName} ({deleted.Reason})");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
@@ -41,8 +42,9 @@ internal static class PruneCommand
     /// <summary>Applies the retention policy (also after each successful backup) and prints every decision; returns the exit code.</summary>
     internal static async Task<int> PruneAndReportAsync(CliContext context, BackupSettings settings, bool dryRun, CancellationToken cancellationToken)
     {
-        var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
-        foreach (var warning in remoteWarnings)
+        var trust = VerdictTrust.FromEnvironment(context.Environment);
+        var bucket = await BucketVerdicts.ReadAsync(context.Environment, cancellationToken: cancellationToken);
+        foreach (var warning in bucket.Warnings)
         {
             await context.Error.WriteLineAsync($"warning: {warning}");
         }
@@ -54,7 +56,8 @@ internal static class PruneCommand
                 RetentionDays = settings.RetentionDays,
                 MinBackups = settings.MinBackups,
                 DryRun = dryRun,
-                AdditionalVerdicts = remoteVerdicts,
+                BucketVerdicts = bucket.Verdicts,
+                Trust = trust,
             },
             cancellationToken);
         return await ReportAsync(context, result, settings);

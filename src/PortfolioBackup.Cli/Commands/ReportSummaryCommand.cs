@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using PortfolioBackup.Backup;
-using PortfolioBackup.Retention;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;

@@ -140,7 +140,9 @@ internal static class RestoreCommand
                 ? $"{n} of the {plan.ManifestTables} tables in the dump's manifest exist there and will be dropped and replaced"
                 : $"the dump has {plan.DumpTables} tables";
             output.WriteLine($"  replaces: {plan.TocEntries} dump entries are dropped if present and recreated; {replaced}; the target holds {plan.ExistingTables.Count} tables now");
-            output.WriteLine(plan.SafetyBackup ? "  a safety backup (pre-restore_…dump) of the target is taken first" : "  NO safety backup will be taken (--no-safety-backup)");
+            output.WriteLine(!plan.SafetyBackup ? "  NO safety backup will be taken (--no-safety-backup)"
+                : plan.SafetyBackupRecipients.Count > 0 ? $"  a safety backup (pre-restore_…dump.age, encrypted for {Encryption.AgeRecipients.Describe(plan.SafetyBackupRecipients)}) of the target is taken first"
+                : "  a safety backup (pre-restore_…dump) of the target is taken first");
         }
 
         if (confirmed)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Status;
@@ -31,7 +32,8 @@ internal static class StatusCommand
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
 
             // A backup verified in CI counts here: its verdict came back to the bucket.
-            var (remoteVerdicts, remoteWarnings) = await BucketVerdicts.LoadAsync(context.Environment, cancellationToken);
+            var trust = VerdictTrust.FromEnvironment(context.Environment);
+            var bucket = await BucketVerdicts.ReadAsync(context.Environment, cancellationToken: cancellationToken);
             BackupStatus status;
             try
             {
@@ -41,18 +43,19 @@ internal static class StatusCommand
                         BackupDirectory = directory,
                         MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
                         MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
-                        AdditionalVerdicts = remoteVerdicts,
+                        BucketVerdicts = bucket.Verdicts,
+                        Trust = trust,
                     },
                     cancellationToken);
             }
-            catch (Retention.BackupDirectoryNotFoundException ex)
+            catch (BackupDirectoryNotFoundException ex)
             {
                 // A monitor reads the first line of stdout: a vanished volume is the most critical state of all.
                 await context.Out.WriteLineAsync($"CRITICAL - {ex.Message}");
                 return ExitCodes.Failed;
             }
 
-            foreach (var warning in status.Warnings.Concat(remoteWarnings))
+            foreach (var warning in status.Warnings.Concat(bucket.Warnings))
             {
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
@@ -82,7 +85,7 @@ internal static class StatusCommand
             ? $"newest backup:   {b.FileName} (taken {Utc(b.TakenAt)}, {BackupStatus.Old(b.AgeAt(status.Now))}, {ByteSize.Format(b.SizeBytes)})"
             : "newest backup:   none");
         await output.WriteLineAsync(status.NewestVerified is { } v
-            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)}{(status.Options.AdditionalVerdicts.Contains(v.Verification) ? ", verdict from the bucket" : "")})"
+            ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)}{(status.VerdictFromBucket ? ", verdict from the bucket" : "")}{(v.Verification.SignedBy is { } key && status.Options.Trust.Enforced ? $", signed by {key}" : "")})"
             : "newest verified: none");
         await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
     }

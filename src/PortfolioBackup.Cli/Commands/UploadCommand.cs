@@ -48,6 +48,7 @@ internal static class UploadCommand
             BackupDirectory = settings.BackupDirectory,
             RetentionDays = settings.RetentionDays,
             MinBackups = settings.MinBackups,
+            Trust = Catalog.VerdictTrust.FromEnvironment(context.Environment),
         };
         await context.Out.WriteLineAsync($"uploading to {offsite.Describe()}");
         var result = await OffsiteJob.RunAsync(offsite, retention, cancellationToken);

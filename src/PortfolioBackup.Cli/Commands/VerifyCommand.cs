@@ -1,10 +1,9 @@
 using System.CommandLine;
-using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Compose;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Engines;
 using PortfolioBackup.Offsite;
-using PortfolioBackup.Retention;
 using PortfolioBackup.Verification;
 using PortfolioBackup.Verification.Loading;
 using Spectre.Console;
@@ -47,10 +46,13 @@ internal static class VerifyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             VerificationReportWriter.CheckTarget(parse.GetValue(report));
+
+            // Keys are read before anything is downloaded or restored: a mangled key is the verifier's fault, said at once.
+            using var keys = VerifierKeys.Read(context.Environment);
             var named = parse.GetValue(files) ?? [];
             if (parse.GetValue(from) is { } source)
             {
-                return await VerifyBucketAsync(parse, source, named, cancellationToken);
+                return await VerifyBucketAsync(parse, source, named, keys, cancellationToken);
             }
 
             string? directory = named.Length == 0
@@ -90,15 +92,22 @@ internal static class VerifyCommand
 
             if (dumps.Count == 0)
             {
-                await context.Error.WriteLineAsync($"error: no backup_*.dump files in {directory}; take a backup first, or name dump files to verify.");
+                foreach (var note in notes)
+                {
+                    await context.Error.WriteLineAsync($"note: {note}");
+                }
+
+                await context.Error.WriteLineAsync(notes.Count == 0
+                    ? $"error: no backup_*.dump files in {directory}; take a backup first, or name dump files to verify."
+                    : $"error: no backup in {directory} counts as one (see the notes); take a backup, or name the file to verify it.");
                 return ExitCodes.Failed;
             }
 
-            return await VerifyDumpsAsync(parse, dumps, directory, notes, bucket: null, cancellationToken);
+            return await VerifyDumpsAsync(parse, dumps, directory, notes, keys, bucket: null, cancellationToken);
         });
 
         // The bucket's backups, downloaded into a private folder that stands in for the backup folder; the verdicts go back.
-        async Task<int> VerifyBucketAsync(ParseResult parse, string source, string[] named, CancellationToken cancellationToken)
+        async Task<int> VerifyBucketAsync(ParseResult parse, string source, string[] named, VerifierKeys keys, CancellationToken cancellationToken)
         {
             if (named.Length > 0 || parse.GetValue(backupDir) is not null)
             {
@@ -111,17 +120,26 @@ internal static class VerifyCommand
             using var downloaded = await RemoteDumps.DownloadAsync(store, parse.GetValue(latest), dumpShard, cancellationToken);
             var notes = new List<string> { $"verifying {downloaded.Paths.Count} backup(s) from {offsite.Describe()}" };
             notes.AddRange(downloaded.Notes);
-            if (downloaded.Paths.Count == 0 && downloaded.Damaged.Count == 0)
+            if (downloaded.Paths.Count == 0 && downloaded.Damaged.Count == 0 && downloaded.Unreached.Count == 0)
             {
+                foreach (var note in downloaded.Notes)
+                {
+                    await context.Error.WriteLineAsync($"note: {note}");
+                }
+
                 await context.Error.WriteLineAsync($"error: no backup_*.dump or backup_*.dump.age in {offsite.Describe()}{(dumpShard is null ? "" : $" for shard {dumpShard}")}; is the upload running?");
                 return ExitCodes.Failed;
             }
 
-            return await VerifyDumpsAsync(parse, [.. downloaded.Paths], downloaded.Directory, notes, (store, downloaded.Damaged), cancellationToken);
+            // The nightly job verifies in a fresh folder: its history (row drop) is the verdicts it left in the bucket.
+            var earlier = await store.ListVerdictsAsync(cancellationToken);
+            notes.AddRange(earlier.Warnings);
+            return await VerifyDumpsAsync(parse, [.. downloaded.Paths], downloaded.Directory, notes, keys, (store, downloaded, earlier.Entries), cancellationToken);
         }
 
         async Task<int> VerifyDumpsAsync(
-            ParseResult parse, List<string> dumps, string? directory, List<string> notes, (OffsiteStore Store, IReadOnlyList<DumpVerdict> Damaged)? bucket, CancellationToken cancellationToken)
+            ParseResult parse, List<string> dumps, string? directory, List<string> notes, VerifierKeys keys,
+            (OffsiteStore Store, DownloadedDumps Downloaded, IReadOnlyList<LedgerEntry> Earlier)? bucket, CancellationToken cancellationToken)
         {
             var jobCount = parse.GetValue(jobs) ?? Environment.ProcessorCount;
             if (jobCount < 1)
@@ -130,14 +148,14 @@ internal static class VerifyCommand
             }
 
             var expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken);
-            var identity = Encryption.AgeIdentity.FromEnvironment(context.Environment);
+            var (identity, trust, signer) = (keys.Identity, keys.Trust, keys.Signer);
             if (parse.GetValue(quick))
             {
                 var quickOptions = new QuickVerificationOptions { Expectations = expectations, Identity = identity };
                 var quickResult = await QuickVerifier.VerifyAsync(dumps, quickOptions, progress: null, cancellationToken);
                 if (bucket is { } quickRemote)
                 {
-                    quickResult = quickResult with { Dumps = [.. quickResult.Dumps, .. quickRemote.Damaged] };
+                    quickResult = quickResult with { Dumps = [.. quickResult.Dumps, .. quickRemote.Downloaded.Damaged, .. quickRemote.Downloaded.Unreached] };
                     notes.Add("quick verdicts are not written to the bucket: only a restore proves a backup");
                 }
 
@@ -158,6 +176,9 @@ internal static class VerifyCommand
                 Jobs = jobCount,
                 Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
                 LedgerDirectory = directory,
+                EarlierVerdicts = bucket?.Earlier ?? [],
+                Trust = trust,
+                Signer = signer,
                 Environment = context.Environment,
                 Identity = identity,
             };
@@ -169,8 +190,10 @@ internal static class VerifyCommand
             var result = dumps.Count == 0 ? new VerificationReport([], []) : await RunAsync(context, dumps, options, cancellationToken);
             if (bucket is { } remote)
             {
-                result = result with { Dumps = [.. result.Dumps, .. remote.Damaged] };
-                var (written, unwritten) = await RemoteDumps.PublishAsync(remote.Store, result, identity is not null, cancellationToken);
+                // A damaged copy is a verdict on the bucket's copy; a download that kept breaking off judged nothing and stays here.
+                IReadOnlyList<DumpVerdict> judged = [.. result.Dumps, .. remote.Downloaded.Damaged];
+                var (written, unwritten) = await RemoteDumps.PublishAsync(remote.Store, judged, signer, cancellationToken);
+                result = result with { Dumps = [.. judged, .. remote.Downloaded.Unreached] };
                 notes.AddRange(unwritten);
                 notes.Add($"{written} verdict(s) written to the bucket under verifications/");
             }
@@ -193,35 +216,9 @@ internal static class VerifyCommand
 
     private static async Task<List<string>> SelectDumpsAsync(string directory, bool latest, List<string> notes, CancellationToken cancellationToken)
     {
-        var backups = new List<(string Path, DateTimeOffset TakenAt)>();
-        var ignored = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(directory))
-        {
-            var name = Path.GetFileName(path);
-            if (BackupFileName.TryParse(name, out var takenAt))
-            {
-                backups.Add((path, takenAt));
-            }
-            else if (!name.EndsWith(BackupFileName.ManifestSuffix, StringComparison.Ordinal)
-                     && name != VerificationLedger.FileName && !name.StartsWith(BackupDirectoryLock.FileName, StringComparison.Ordinal))
-            {
-                ignored.Add(name);
-            }
-        }
-
-        if (ignored.Count > 0)
-        {
-            ignored.Sort(StringComparer.Ordinal);
-            notes.Add($"ignored {ignored.Count} file(s) in {directory} that are not backup_*.dump: {string.Join(", ", ignored)}");
-        }
-
-        if (!latest)
-        {
-            return backups.OrderBy(b => b.TakenAt).Select(b => b.Path).ToList();
-        }
-
-        // --latest asks the catalog: a file dated in the future, empty or not an archive is never "the newest".
-        return await BackupCatalog.NewestAsync(directory, DateTimeOffset.UtcNow, cancellationToken) is { } newest ? [newest.Path] : [];
+        var selection = await DumpSelector.SelectAsync(directory, latest, DateTimeOffset.UtcNow, cancellationToken);
+        notes.AddRange(selection.Notes);
+        return [.. selection.Paths];
     }
 
     private static async Task<VerificationReport> RunAsync(CliContext context, List<string> dumps, VerificationOptions options, CancellationToken cancellationToken)
@@ -295,5 +292,14 @@ internal static class VerifyCommand
     private sealed class InlineProgress(Action<VerificationProgress> report) : IProgress<VerificationProgress>
     {
         public void Report(VerificationProgress value) => report(value);
+    }
+
+    /// <summary>The verifier's keys, read once: the age identity, the trusted verdict keys, and the key that signs its verdicts.</summary>
+    private sealed record VerifierKeys(Encryption.AgeIdentity? Identity, VerdictTrust Trust, VerdictSigner? Signer) : IDisposable
+    {
+        public static VerifierKeys Read(IReadOnlyDictionary<string, string?> environment) =>
+            new(Encryption.AgeIdentity.FromEnvironment(environment), VerdictTrust.FromEnvironment(environment), VerdictSigner.FromEnvironment(environment));
+
+        public void Dispose() => Signer?.Dispose();
     }
 }

@@ -17,18 +17,24 @@ public sealed record BackupJobOptions
     /// <summary>Whether retention runs after a backup that succeeded (and, when asked, verified healthy).</summary>
     public bool Prune { get; init; } = true;
 
-    /// <summary>Verdicts from elsewhere (the bucket's) that retention counts like the folder's own ledger.</summary>
-    public IReadOnlyList<Verification.LedgerEntry> AdditionalVerdicts { get; init; } = [];
+    /// <summary>The bucket's verdicts, which retention counts like the folder's own ledger (see <see cref="RetentionOptions.BucketVerdicts"/>).</summary>
+    public Catalog.BucketVerdictsRead BucketVerdicts { get; init; } = Catalog.BucketVerdictsRead.None;
+
+    /// <summary>Which verdicts retention believes (VERDICT_TRUSTED_KEYS).</summary>
+    public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
 }
 
 /// <summary>What a backup job did.</summary>
 /// <param name="Backup">The backup written.</param>
 /// <param name="Verified">The verification's answer, or null when none was asked for.</param>
-/// <param name="Retention">What the prune kept and deleted; null when it did not run (not asked, or the new dump failed verification).</param>
+/// <param name="Retention">What the prune kept and deleted; null when it did not run (not asked, the new dump failed verification, or it refused).</param>
 public sealed record BackupJobResult(BackupResult Backup, bool? Verified, RetentionResult? Retention)
 {
+    /// <summary>Why the prune deleted nothing although asked to run (the newest verified backup could not be known), or null.</summary>
+    public string? RetentionRefused { get; init; }
+
     /// <summary>True when the backup was written, passed any verification asked for, and every planned deletion happened.</summary>
-    public bool Succeeded => Verified != false && (Retention?.Succeeded ?? true);
+    public bool Succeeded => Verified != false && RetentionRefused is null && (Retention?.Succeeded ?? true);
 }
 
 /// <summary>Runs lock → backup → optional verification → prune → unlock, so no other run can prune or back up in between.</summary>
@@ -44,7 +50,8 @@ public static class BackupJob
             BackupDirectory = settings.BackupDirectory,
             RetentionDays = settings.RetentionDays,
             MinBackups = settings.MinBackups,
-            AdditionalVerdicts = options.AdditionalVerdicts,
+            BucketVerdicts = options.BucketVerdicts,
+            Trust = options.Trust,
         };
 
         // Checked before the dump is written: a retention that cannot be applied must not surface after a long backup.
@@ -60,8 +67,16 @@ public static class BackupJob
                 }
 
                 var now = options.Backup.Clock.GetUtcNow();
-                var pruned = await Pruner.PruneAsync(retention with { Now = now }, heldLock, token);
-                return new BackupJobResult(backup, verified, pruned);
+                try
+                {
+                    var pruned = await Pruner.PruneAsync(retention with { Now = now }, heldLock, token);
+                    return new BackupJobResult(backup, verified, pruned);
+                }
+                catch (RetentionRefusedException ex)
+                {
+                    // The backup is written and stays; only the deletions wait for a run that knows which backup to protect.
+                    return new BackupJobResult(backup, verified, null) { RetentionRefused = ex.Message };
+                }
             },
             cancellationToken);
     }

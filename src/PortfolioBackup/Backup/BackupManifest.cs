@@ -135,5 +135,9 @@ public sealed class InvalidManifestException : PortfolioBackupException
     public InvalidManifestException(string path, string problem, Exception? innerException = null)
         : base($"the manifest {path} is not valid ({problem}); delete it to verify the dump without one, or take a new backup", innerException)
     {
+        Problem = problem;
     }
+
+    /// <summary>What is wrong with the manifest, without the advice.</summary>
+    public string Problem { get; }
 }

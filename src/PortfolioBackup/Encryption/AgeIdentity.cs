@@ -42,6 +42,14 @@ public sealed partial class AgeIdentity
     public static AgeIdentity FromText(string text, string source = Variable)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        if (text.TrimStart().StartsWith(AgeTool.HeaderLine, StringComparison.Ordinal) || text.Contains("-----BEGIN AGE ENCRYPTED FILE-----", StringComparison.Ordinal))
+        {
+            // age would ask for the passphrase on a terminal no job has, then fail as if the backup were damaged.
+            throw new ConfigurationException([
+                $"{source} is itself encrypted (a passphrase-protected identity, age -p): portfolio-backup cannot type its passphrase. " +
+                "Decrypt it once where you can (age -d -o key.txt key.age; chmod 600 key.txt) and give that file, or keep the AGE-SECRET-KEY-1… line in your secret store (the value is not shown)"]);
+        }
+
         if (text.Contains("-----BEGIN", StringComparison.Ordinal))
         {
             return new AgeIdentity(text.EndsWith('\n') ? text : text + "\n", source);

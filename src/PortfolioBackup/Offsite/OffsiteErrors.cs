@@ -47,10 +47,7 @@ internal static class OffsiteErrors
         if (ex is AmazonUnmarshallingException || Chain(ex).Any(e => e is System.Xml.XmlException))
         {
             // A web app on the wrong port or a proxy's login page answers HTTP 200 with HTML; the parser's complaint helps nobody.
-            return new OffsiteException(
-                OffsiteFailure.Service,
-                $"the endpoint {where} answered something that is not an S3 response (not S3's XML) while {action} {settings.Location}: is {OffsiteSettingsReader.EndpointVariable} the address of the S3 service?",
-                ex);
+            return NotS3(settings, action, ex);
         }
 
         if (ex is AmazonClientException client && client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
@@ -64,6 +61,13 @@ internal static class OffsiteErrors
 
         return new OffsiteException(OffsiteFailure.Service, $"{action} {settings.Location} at {where} failed: {ex.Message}", ex);
     }
+
+    /// <summary>The endpoint answered, but not as S3 does (an HTML page, XML of another kind).</summary>
+    public static OffsiteException NotS3(OffsiteSettings settings, string action, Exception? cause = null) =>
+        new(
+            OffsiteFailure.Service,
+            $"the endpoint {settings.EndpointText} answered something that is not an S3 response (not S3's XML) while {action} {settings.Location}: is {OffsiteSettingsReader.EndpointVariable} the address of the S3 service?",
+            cause);
 
     private static OffsiteException Unreachable(OffsiteSettings settings, string action, Exception network, Exception outer) =>
         new(

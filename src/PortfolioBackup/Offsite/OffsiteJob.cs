@@ -1,5 +1,5 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Offsite;
 

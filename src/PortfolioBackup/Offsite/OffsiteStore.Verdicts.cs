@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Amazon.S3.Model;
-using PortfolioBackup.Verification;
+using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.Offsite;
 
@@ -92,7 +92,7 @@ public sealed partial class OffsiteStore
 
         try
         {
-            var body = await CallAsync($"reading {key} in", () => ReadBoundedAsync(key, cancellationToken), cancellationToken);
+            var body = await CallAsync($"reading {key} in", () => ReadBoundedAsync(key, Options.MaxVerdictBytes, cancellationToken), cancellationToken);
             return body is null ? (null, $"skipped {key} in {Settings.Location}: larger than {Options.MaxVerdictBytes} bytes")
                 : VerificationLedger.ParseEntry(body) is { } entry ? (entry, null)
                 : (null, $"skipped {key} in {Settings.Location}: not a verification entry");
@@ -103,12 +103,36 @@ public sealed partial class OffsiteStore
         }
     }
 
-    private async Task<byte[]?> ReadBoundedAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// A manifest object read back (at most <see cref="Catalog.BackupCatalog.MaxManifestBytes"/>): the manifest, or why it is
+    /// not one; never throws for what the object holds, only for a bucket that cannot be read.
+    /// </summary>
+    private async Task<(Backup.BackupManifest? Manifest, string? Problem)> ReadManifestAsync(string name, long size, CancellationToken cancellationToken)
+    {
+        var key = Settings.KeyFor(name);
+        if (size > Catalog.BackupCatalog.MaxManifestBytes)
+        {
+            return (null, $"{size} bytes, more than a manifest's {Catalog.BackupCatalog.MaxManifestBytes}");
+        }
+
+        using var deadline = MetadataDeadline(cancellationToken);
+        try
+        {
+            var body = await CallAsync($"reading {key} in", () => ReadBoundedAsync(key, Catalog.BackupCatalog.MaxManifestBytes, deadline.Token), cancellationToken);
+            return body is null ? (null, $"larger than {Catalog.BackupCatalog.MaxManifestBytes} bytes") : Catalog.BackupCatalog.ParseManifest(body, key);
+        }
+        catch (OffsiteException ex) when (ex.InnerException is Amazon.S3.AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.NotFound })
+        {
+            return (null, "gone since it was listed");
+        }
+    }
+
+    private async Task<byte[]?> ReadBoundedAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
         using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Settings.Bucket, Key = key }, cancellationToken);
 
         // The listing's size is what the service said a moment ago; the body itself is bounded too.
-        var buffer = new byte[Options.MaxVerdictBytes + 1];
+        var buffer = new byte[maxBytes + 1];
         var total = 0;
         int read;
         while (total < buffer.Length && (read = await response.ResponseStream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
@@ -116,6 +140,6 @@ public sealed partial class OffsiteStore
             total += read;
         }
 
-        return total > Options.MaxVerdictBytes ? null : buffer[..total];
+        return total > maxBytes ? null : buffer[..total];
     }
 }

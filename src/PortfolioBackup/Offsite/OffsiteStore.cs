@@ -66,22 +66,34 @@ public sealed partial class OffsiteStore : IDisposable
         return new OffsiteStore(settings, options, client);
     }
 
-    /// <summary>The backups directly under the prefix whose names match the backup pattern, newest first, each with its size, manifest and recorded SHA-256.</summary>
+    /// <summary>
+    /// The objects directly under the prefix whose names match the backup pattern, newest first, each with its size, the
+    /// SHA-256 recorded at upload and its manifest object read back (<see cref="RemoteBackup.ToEntry"/> judges them).
+    /// </summary>
     public async Task<IReadOnlyList<RemoteBackup>> ListBackupsAsync(CancellationToken cancellationToken = default)
     {
         var objects = await ListDirectAsync(Settings.ListPrefix, cancellationToken);
-        var names = objects.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var manifests = objects.Where(o => o.Name.EndsWith(BackupFileName.ManifestSuffix, StringComparison.Ordinal)).ToDictionary(o => o.Name, o => o.Size, StringComparer.Ordinal);
         var candidates = objects.Where(o => BackupFileName.IsAnyBackup(o.Name)).ToList();
         var backups = new RemoteBackup[candidates.Count];
 
-        // One HEAD per backup for its recorded SHA-256; a long retention is hundreds of round trips, so not one at a time.
+        // One HEAD per backup for its recorded SHA-256 and one GET of its manifest; a long retention is hundreds of round
+        // trips, so not one at a time.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = HeadsAtOnce, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), parallel, async (i, token) =>
         {
             var (name, key, size) = candidates[i];
             BackupFileName.TryParseAny(name, out var takenAt);
             var head = await StatAsync(name, token);
-            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, names.Contains(name + BackupFileName.ManifestSuffix), head?.Sha256);
+            var manifestName = name + BackupFileName.ManifestSuffix;
+            var (manifest, problem) = manifests.TryGetValue(manifestName, out var manifestSize)
+                ? await ReadManifestAsync(manifestName, manifestSize, token)
+                : (null, null);
+            backups[i] = new RemoteBackup(name, key, head?.SizeBytes ?? size, takenAt, manifests.ContainsKey(manifestName), head?.Sha256)
+            {
+                Manifest = manifest,
+                ManifestProblem = problem,
+            };
         });
 
         return backups.OrderByDescending(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
@@ -148,6 +160,12 @@ public sealed partial class OffsiteStore : IDisposable
         {
             using var deadline = MetadataDeadline(cancellationToken);
             var page = await CallAsync("listing", () => _client.ListObjectsV2Async(request, deadline.Token), cancellationToken);
+            if (!string.Equals(page.Name, Settings.Bucket, StringComparison.Ordinal))
+            {
+                // Every S3 listing names its bucket; a web server's page parses as XML too (XHTML) and would read as "empty".
+                throw OffsiteErrors.NotS3(Settings, "listing");
+            }
+
             foreach (var item in page.S3Objects ?? [])
             {
                 var name = item.Key[listPrefix.Length..];

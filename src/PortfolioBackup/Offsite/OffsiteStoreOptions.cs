@@ -45,6 +45,12 @@ public sealed record OffsiteStoreOptions
     /// <summary>The largest verification object read back; larger ones are skipped with a warning.</summary>
     public int MaxVerdictBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// How often one object's download is tried when the connection fails midway (a reset, a cut): the SDK retries a request
+    /// that fails, not a body that stops; a copy that arrives damaged is never tried again.
+    /// </summary>
+    public int DownloadAttempts { get; init; } = 3;
+
     /// <summary>Called after each uploaded part with the bytes of the file sent so far (progress, and a hook for tests).</summary>
     public Action<long>? PartUploaded { get; init; }
 }

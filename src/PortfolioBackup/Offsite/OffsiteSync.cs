@@ -1,5 +1,5 @@
 using PortfolioBackup.Backup;
-using PortfolioBackup.Retention;
+using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.Offsite;
 

@@ -1,20 +1,21 @@
 using PortfolioBackup.Backup;
-using PortfolioBackup.Retention;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Tools;
 using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Offsite;
 
-/// <summary>Dumps downloaded from the bucket into a private folder for one verification; disposing removes them.</summary>
+/// <summary>Dumps downloaded from the bucket for one verification; disposing removes them.</summary>
 public sealed class DownloadedDumps : IDisposable
 {
     private readonly PrivateFolder _folder;
 
-    internal DownloadedDumps(PrivateFolder folder, IReadOnlyList<string> paths, IReadOnlyList<DumpVerdict> damaged, IReadOnlyList<string> notes)
+    internal DownloadedDumps(PrivateFolder folder, IReadOnlyList<string> paths, IReadOnlyList<DumpVerdict> damaged, IReadOnlyList<DumpVerdict> unreached, IReadOnlyList<string> notes)
     {
         _folder = folder;
         Paths = paths;
         Damaged = damaged;
+        Unreached = unreached;
         Notes = notes;
     }
 
@@ -24,8 +25,14 @@ public sealed class DownloadedDumps : IDisposable
     /// <summary>The downloaded dumps, oldest first (manifests beside them).</summary>
     public IReadOnlyList<string> Paths { get; }
 
-    /// <summary>Unhealthy verdicts on copies the bucket returned damaged (bytes not matching their recorded MD5 or SHA-256).</summary>
+    /// <summary>Unhealthy verdicts on copies the bucket returned damaged (bytes not matching their recorded MD5 or SHA-256): verdicts on the bucket's copy.</summary>
     public IReadOnlyList<DumpVerdict> Damaged { get; }
+
+    /// <summary>
+    /// Failed verdicts on backups whose download kept breaking off (resets, a cut connection): the backup was not judged, so
+    /// these stay in this run's report and exit code and are never written to the bucket.
+    /// </summary>
+    public IReadOnlyList<DumpVerdict> Unreached { get; }
 
     /// <summary>What was chosen and why, for the report.</summary>
     public IReadOnlyList<string> Notes { get; }
@@ -39,7 +46,9 @@ public static class RemoteDumps
 {
     /// <summary>
     /// Downloads the regular backups to verify (all, the newest, or one shard by name) with their manifests into a new
-    /// private folder; a name dated in the future is never "the newest".
+    /// private folder. The bucket's catalog chooses them (<see cref="BackupRule"/>): an object only named like a backup, or
+    /// dated in the future, is listed in the notes and never downloaded. One download that keeps failing does not stop the
+    /// others.
     /// </summary>
     public static async Task<DownloadedDumps> DownloadAsync(OffsiteStore store, bool latest, DumpShard? shard, CancellationToken cancellationToken = default)
     {
@@ -47,20 +56,22 @@ public static class RemoteDumps
         var now = DateTimeOffset.UtcNow;
         var listed = await store.ListBackupsAsync(cancellationToken);
         var notes = new List<string>();
-        var regular = listed.Where(b => b.Name.StartsWith(BackupFileName.BackupPrefix, StringComparison.Ordinal)).ToList();
-        var future = regular.Where(b => b.TakenAt > now + BackupEntry.ClockSkewAllowance).ToList();
-        if (future.Count > 0)
+        var regular = listed.Select(b => (Remote: b, Entry: b.ToEntry())).Where(b => b.Entry.Kind == BackupKind.Regular).ToList();
+        var foreign = regular.Where(b => !b.Entry.CountsAt(now)).ToList();
+        if (foreign.Count > 0)
         {
-            notes.Add($"ignored {future.Count} backup(s) in the bucket dated in the future: {string.Join(", ", future.Select(b => b.Name))}");
+            notes.Add($"ignored {foreign.Count} object(s) in the bucket named like backups that do not count as one: " +
+                      string.Join("; ", foreign.Select(b => $"{b.Entry.FileName} ({b.Entry.IgnoredReasonAt(now)})")));
         }
 
-        var candidates = regular.Except(future).OrderBy(b => b.TakenAt).ThenBy(b => b.Name, StringComparer.Ordinal).ToList();
-        var chosen = latest ? candidates.TakeLast(1).ToList() : candidates;
+        var candidates = regular.Except(foreign).OrderBy(b => b.Entry.TakenAt).ThenBy(b => b.Entry.FileName, StringComparer.Ordinal).ToList();
+        var newest = BackupCatalog.Newest(candidates.Select(c => c.Entry), now);
+        var chosen = latest ? candidates.Where(c => c.Entry == newest).ToList() : candidates;
         if (shard is not null)
         {
-            var names = shard.Select(chosen.Select(b => b.Name)).ToHashSet(StringComparer.Ordinal);
+            var names = shard.Select(chosen.Select(b => b.Entry.FileName)).ToHashSet(StringComparer.Ordinal);
             notes.Add($"shard {shard}: {names.Count} of {chosen.Count} dump(s)");
-            chosen = chosen.Where(b => names.Contains(b.Name)).ToList();
+            chosen = chosen.Where(b => names.Contains(b.Entry.FileName)).ToList();
         }
 
         var folder = await PrivateFolder.CreateAsync(Path.GetTempPath(), PrivateFolder.DownloadPrefix, cancellationToken);
@@ -68,33 +79,33 @@ public static class RemoteDumps
         {
             var paths = new List<string>();
             var damaged = new List<DumpVerdict>();
-            foreach (var backup in chosen)
+            var unreached = new List<DumpVerdict>();
+            foreach (var (backup, _) in chosen)
             {
                 var path = folder.FileFor(backup.Name);
                 try
                 {
-                    await store.DownloadAsync(backup.Name, path, cancellationToken);
+                    await DownloadWithRetriesAsync(store, backup.Name, path, cancellationToken);
+                    await DownloadWithRetriesAsync(store, backup.ManifestName, BackupFileName.ManifestPathFor(path), cancellationToken);
                 }
                 catch (OffsiteException ex) when (ex.Failure == OffsiteFailure.Mismatch)
                 {
                     // A damaged copy is a verdict on that copy; the other backups are still verified.
-                    damaged.Add(DamagedVerdict(path, backup, ex.Message));
+                    File.Delete(path);
+                    damaged.Add(DownloadVerdict(path, backup, ex.Message));
                     continue;
                 }
-
-                if (backup.HasManifest)
+                catch (OffsiteException ex) when (ex.Failure == OffsiteFailure.Unreachable)
                 {
-                    await store.DownloadAsync(BackupFileName.ManifestPathFor(backup.Name), BackupFileName.ManifestPathFor(path), cancellationToken);
-                }
-                else
-                {
-                    notes.Add($"{backup.Name} has no manifest in the bucket: its counts come from the dump itself");
+                    File.Delete(path);
+                    unreached.Add(DownloadVerdict(path, backup, $"could not be downloaded ({store.Options.DownloadAttempts} attempts), so it was not judged: {ex.Message}"));
+                    continue;
                 }
 
                 paths.Add(path);
             }
 
-            return new DownloadedDumps(folder, paths, damaged, notes);
+            return new DownloadedDumps(folder, paths, damaged, unreached, notes);
         }
         catch
         {
@@ -103,7 +114,24 @@ public static class RemoteDumps
         }
     }
 
-    private static DumpVerdict DamagedVerdict(string path, RemoteBackup backup, string problem) => new()
+    private static async Task DownloadWithRetriesAsync(OffsiteStore store, string name, string path, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.DownloadAsync(name, path, cancellationToken);
+                return;
+            }
+            catch (OffsiteException ex) when (ex.Failure == OffsiteFailure.Unreachable && attempt < store.Options.DownloadAttempts)
+            {
+                // A connection cut midway: the partial file is gone, the next attempt starts over.
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private static DumpVerdict DownloadVerdict(string path, RemoteBackup backup, string problem) => new()
     {
         File = path,
         Engine = "bucket",
@@ -114,20 +142,20 @@ public static class RemoteDumps
     };
 
     /// <summary>
-    /// Writes one verdict object per verified dump to the bucket; returns how many were written and a note per verdict that
-    /// was not. Without an identity an encrypted dump was not judged at all (the verifier lacked its key), so its verdict
-    /// stays local: in the bucket it would mark a good backup unhealthy.
+    /// Writes one verdict object per verified dump to the bucket, signed when a <paramref name="signer"/> is given; returns how
+    /// many were written and a note per verdict that was not. An encrypted dump the verifier had no key for was not judged at
+    /// all (<see cref="DumpVerdict.LackedKey"/>), so its verdict stays local: in the bucket it would mark a good backup unhealthy.
     /// </summary>
     public static async Task<(int Written, IReadOnlyList<string> Notes)> PublishAsync(
-        OffsiteStore store, VerificationReport report, bool hasIdentity, CancellationToken cancellationToken = default)
+        OffsiteStore store, IReadOnlyList<DumpVerdict> verdicts, VerdictSigner? signer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(verdicts);
         var warnings = new List<string>();
         var written = 0;
-        foreach (var verdict in report.Dumps)
+        foreach (var verdict in verdicts)
         {
-            if (!hasIdentity && BackupFileName.IsEncrypted(verdict.File) && !verdict.Healthy)
+            if (verdict.LackedKey)
             {
                 warnings.Add($"the verdict on {Path.GetFileName(verdict.File)} was not written to the bucket: no AGE_IDENTITY was given, so the backup was not judged");
                 continue;
@@ -135,7 +163,8 @@ public static class RemoteDumps
 
             try
             {
-                await store.PutVerdictAsync(DumpVerifier.LedgerEntryOf(verdict), cancellationToken);
+                var entry = DumpVerifier.LedgerEntryOf(verdict);
+                await store.PutVerdictAsync(signer?.Sign(entry) ?? entry, cancellationToken);
                 written++;
             }
             catch (OffsiteException ex)

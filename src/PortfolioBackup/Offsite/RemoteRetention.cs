@@ -1,5 +1,5 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Offsite;
 
@@ -16,7 +16,7 @@ public sealed record RemoteRetentionResult(
     IReadOnlyList<RetentionDecision> Deleted,
     IReadOnlyList<RetentionFailure> Failed)
 {
-    /// <summary>Objects named like backups that are not counted (empty, dated in the future); never deleted.</summary>
+    /// <summary>Objects named like backups that are not counted (foreign by <see cref="BackupRule"/>, dated in the future); never deleted.</summary>
     public IReadOnlyList<RetentionDecision> Ignored { get; init; } = [];
 
     /// <summary>The newest remote backup with a healthy verdict for its exact bytes, kept whatever its age; null when none.</summary>
@@ -47,9 +47,10 @@ public static class RemoteRetention
     private static async Task<RemoteRetentionResult> RunAsync(OffsiteStore store, RetentionOptions options, IReadOnlyList<LedgerEntry> verdicts, CancellationToken cancellationToken)
     {
         var now = options.Now ?? DateTimeOffset.UtcNow;
-        var remote = await store.ListBackupsAsync(cancellationToken);
-        var entries = remote.Select(ToEntry).ToList();
-        var verified = NewestVerified(remote, entries, verdicts, now);
+        var entries = (await store.ListBackupsAsync(cancellationToken)).Select(b => b.ToEntry()).ToList();
+
+        // The same catalog rule as the folder: an object only named like a backup is never counted, kept as newest or deleted.
+        var verified = await new VerdictBook(verdicts, options.Trust).NewestVerifiedAsync(entries, now, cancellationToken);
         var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
         var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
 
@@ -79,30 +80,6 @@ public static class RemoteRetention
             Ignored = ignored,
             NewestVerified = verified,
         };
-    }
-
-    private static BackupEntry ToEntry(RemoteBackup backup) =>
-        new(backup.Key, backup.Name, backup.TakenAt, backup.SizeBytes, backup.HasManifest, IsSymlink: false, backup.Kind)
-        {
-            ContentProblem = backup.SizeBytes == 0 ? "empty object" : null,
-        };
-
-    private static VerifiedBackup? NewestVerified(IReadOnlyList<RemoteBackup> remote, IReadOnlyList<BackupEntry> entries, IReadOnlyList<LedgerEntry> verdicts, DateTimeOffset now)
-    {
-        // As locally: backups newest first, and a verdict proves a backup only for the bytes it saw (same SHA-256).
-        var healthy = verdicts.Where(v => v.Healthy && v.Sha256 is not null).ToList();
-        foreach (var (backup, entry) in remote.Zip(entries).Where(p => p.Second.IgnoredReasonAt(now) is null).OrderByDescending(p => p.First.TakenAt))
-        {
-            var match = healthy
-                .Where(v => v.File == backup.Name && string.Equals(v.Sha256, backup.Sha256, StringComparison.OrdinalIgnoreCase))
-                .MaxBy(v => v.VerifiedAt);
-            if (match is not null)
-            {
-                return new VerifiedBackup(entry, match);
-            }
-        }
-
-        return null;
     }
 
     private static IReadOnlyList<RetentionDecision> Newest(IEnumerable<RetentionDecision> decisions) =>

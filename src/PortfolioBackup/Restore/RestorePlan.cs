@@ -38,6 +38,9 @@ public sealed record RestorePlan
     /// <summary>True when a safety backup will be taken first.</summary>
     public required bool SafetyBackup { get; init; }
 
+    /// <summary>The age recipients the safety backup is encrypted for; empty for a plain one.</summary>
+    public IReadOnlyList<string> SafetyBackupRecipients { get; init; } = [];
+
     /// <summary>True when no check failed.</summary>
     public bool DumpHealthy => Checks.All(c => c.Passed);
 }

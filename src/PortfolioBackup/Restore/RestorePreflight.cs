@@ -47,6 +47,26 @@ internal static class RestorePreflight
     }
 
     /// <summary>
+    /// Whom the safety backup of an encrypted dump's restore is encrypted for: BACKUP_AGE_RECIPIENTS when set, else the
+    /// recipients the dump's own manifest names, so restoring an encrypted backup never leaves a plaintext copy of the
+    /// target behind. Without either a safety backup is refused before anything changes (<c>--no-safety-backup</c> skips it).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> SafetyBackupRecipientsAsync(string dumpPath, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        if (options.SafetyBackupRecipients.Count > 0 || !options.SafetyBackup)
+        {
+            return options.SafetyBackupRecipients;
+        }
+
+        var manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
+        return manifest?.Encryption?.Recipients is { Count: > 0 } recipients
+            ? recipients
+            : throw new Configuration.ConfigurationException([
+                $"{Path.GetFileName(dumpPath)} is encrypted, but no recipients are known for the safety backup of the target (no BACKUP_AGE_RECIPIENTS, and no manifest names them): " +
+                "set BACKUP_AGE_RECIPIENTS so the safety backup is encrypted too, or pass --no-safety-backup; nothing was changed"]);
+    }
+
+    /// <summary>
     /// For an encrypted dump, decrypts it once into a private file that the checks and pg_restore share; throws
     /// <see cref="DumpRejectedException"/> (no --force) when there is no identity or age cannot decrypt it.
     /// </summary>

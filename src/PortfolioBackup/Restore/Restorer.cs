@@ -38,6 +38,11 @@ public static class Restorer
 
         // An encrypted dump is decrypted once; the checks, the table of contents and pg_restore all read that private copy.
         await using var decrypted = probe.Kind == DumpFileKind.Encrypted ? await RestorePreflight.DecryptAsync(dumpPath, options, cancellationToken) : null;
+        if (decrypted is not null)
+        {
+            options = options with { SafetyBackupRecipients = await RestorePreflight.SafetyBackupRecipientsAsync(dumpPath, options, cancellationToken) };
+        }
+
         var archivePath = decrypted?.Path ?? dumpPath;
         probe = decrypted is null ? probe : await DumpProbe.ProbeAsync(archivePath, cancellationToken);
         await using var client = TargetClient.For(options.Target);
@@ -79,6 +84,7 @@ public static class Restorer
             ManifestTables = manifest?.Tables?.Count,
             Checks = checks,
             SafetyBackup = options.SafetyBackup && target.Exists,
+            SafetyBackupRecipients = options.SafetyBackupRecipients,
         };
 
         if (!target.Exists && !options.CreateMissingDatabase)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Retention;
 
@@ -80,14 +80,38 @@ public static class Pruner
         var ledger = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
         if (ledger.Unreadable is { } unreadable && !options.DryRun)
         {
-            throw new RetentionRefusedException(unreadable);
+            throw RetentionRefusedException.LedgerUnreadable(unreadable);
         }
 
-        var verified = await VerifiedBackups.NewestAsync(entries, [.. ledger.Entries, .. options.AdditionalVerdicts], now, cancellationToken);
+        var warnings = new List<string>(ledger.Warnings);
+        var bucket = options.BucketVerdicts;
+        if (!options.DryRun && bucket.Entries.Count > 0)
+        {
+            // Copied into the ledger, the bucket's verdicts on these backups still protect them on a night the bucket is down.
+            var names = entries.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
+            var (_, unwritten) = await VerificationLedger.RecordAsync(directory.Path, bucket.Entries.Where(v => names.Contains(v.File)), ledger.Entries, cancellationToken);
+            if (unwritten is not null)
+            {
+                warnings.Add(unwritten);
+            }
+        }
+
+        var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Entries], options.Trust);
+        var verified = await verdicts.NewestVerifiedAsync(entries, now, cancellationToken);
         var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
         var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
+        if (bucket.Unavailable is { } problem && Unsettled(delete, verified) is { } unsettled)
+        {
+            var refusal = RetentionRefusedException.BucketUnavailable(problem, unsettled);
+            if (!options.DryRun)
+            {
+                throw refusal;
+            }
+
+            warnings.Add("a real prune would delete nothing now: " + refusal.Message);
+        }
+
         var symlinkedFrom = directory.IsSymlink ? directory.Requested : null;
-        var warnings = ledger.Warnings;
         if (options.DryRun)
         {
             return new RetentionResult(directory.Path, symlinkedFrom, DryRun: true, keep, delete, [])
@@ -115,6 +139,22 @@ public static class Pruner
             NewestVerified = verified,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// Which planned deletion an unread verdict could make wrong: verdicts can only prove a backup newer than the newest one
+    /// the ledger already proves the newest verified, so deleting older ones is safe whatever the bucket says.
+    /// </summary>
+    internal static string? Unsettled(IReadOnlyList<RetentionDecision> delete, VerifiedBackup? verified)
+    {
+        var risky = delete.Where(d => verified is null || d.Backup.TakenAt > verified.Backup.TakenAt).Select(d => d.Backup.FileName).ToList();
+        if (risky.Count == 0)
+        {
+            return null;
+        }
+
+        var known = verified is null ? "no backup is verified in the local ledger" : $"the newest verified here is {verified.Backup.FileName}";
+        return $"{known}, and the prune would delete {string.Join(", ", risky)}, which a verdict in the bucket may prove the newest verified";
     }
 
     private static bool TryDelete(BackupEntry backup, List<RetentionFailure> failed)

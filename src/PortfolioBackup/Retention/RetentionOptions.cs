@@ -28,8 +28,12 @@ public sealed record RetentionOptions
     public IReadOnlySet<string> ProtectedFiles { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Verdicts from elsewhere (the bucket's, written by the nightly CI job) that count like the folder's own ledger: a
-    /// backup verified off the droplet is the newest verified backup here too, when its SHA-256 matches.
+    /// The bucket's verdicts (written by the nightly CI job), which count like the folder's own ledger: a backup verified off
+    /// the droplet is the newest verified backup here too, when its SHA-256 matches. A real prune records them in the ledger;
+    /// when they could not be read, it deletes nothing the folder's ledger alone cannot show is safe to delete.
     /// </summary>
-    public IReadOnlyList<Verification.LedgerEntry> AdditionalVerdicts { get; init; } = [];
+    public Catalog.BucketVerdictsRead BucketVerdicts { get; init; } = Catalog.BucketVerdictsRead.None;
+
+    /// <summary>Which verdicts are believed (VERDICT_TRUSTED_KEYS); every one by default.</summary>
+    public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
 }

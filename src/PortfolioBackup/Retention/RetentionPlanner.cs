@@ -1,4 +1,5 @@
 using System.Globalization;
+using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.Retention;
 

@@ -1,3 +1,4 @@
+using PortfolioBackup.Catalog;
 namespace PortfolioBackup.Retention;
 
 /// <summary>Why one backup is kept or deleted.</summary>
@@ -31,7 +32,7 @@ public sealed record RetentionResult(
     public IReadOnlyList<RetentionDecision> Ignored { get; init; } = [];
 
     /// <summary>The newest backup proven to restore, which this prune kept whatever its age; null when there is none.</summary>
-    public Verification.VerifiedBackup? NewestVerified { get; init; }
+    public Catalog.VerifiedBackup? NewestVerified { get; init; }
 
     /// <summary>Problems that did not stop the prune, e.g. ledger lines that could not be read.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -1,7 +1,6 @@
 using System.Globalization;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
-using PortfolioBackup.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Status;
 
@@ -20,8 +19,11 @@ public sealed record BackupStatusOptions
     /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
     public DateTimeOffset? Now { get; init; }
 
-    /// <summary>Verdicts from elsewhere (the bucket's) that count like the folder's ledger when their SHA-256 matches.</summary>
-    public IReadOnlyList<LedgerEntry> AdditionalVerdicts { get; init; } = [];
+    /// <summary>The bucket's verdicts, which count like the folder's ledger when their SHA-256 matches.</summary>
+    public BucketVerdictsRead BucketVerdicts { get; init; } = BucketVerdictsRead.None;
+
+    /// <summary>Which verdicts are believed (VERDICT_TRUSTED_KEYS); every one by default.</summary>
+    public VerdictTrust Trust { get; init; } = VerdictTrust.Anyone;
 }
 
 /// <summary>The freshness verdict on a backup folder, for cron monitors and Nagios-style checks.</summary>
@@ -41,6 +43,9 @@ public sealed record BackupStatus(
 {
     /// <summary>What did not make the folder stale but deserves a look: skipped ledger lines, files only named like backups.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Whether the newest verified backup's verdict came from the bucket (read now, or recorded from it earlier).</summary>
+    public bool VerdictFromBucket { get; init; }
 
     /// <summary>True when there is a backup and a verified backup, each within its limit.</summary>
     public bool Ok => Problems.Count == 0;
@@ -75,9 +80,9 @@ public sealed record BackupStatus(
         var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
         var entries = BackupCatalog.List(directory.Path, cancellationToken);
         var contents = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
-        IReadOnlyList<LedgerEntry> ledger = [.. contents.Entries, .. options.AdditionalVerdicts];
+        var verdicts = new VerdictBook([.. contents.Entries, .. options.BucketVerdicts.Entries], options.Trust);
         var newest = BackupCatalog.Newest(entries, now);
-        var verified = await VerifiedBackups.NewestAsync(entries, ledger, now, cancellationToken);
+        var verified = await verdicts.NewestVerifiedAsync(entries, now, cancellationToken);
 
         var problems = new List<string>();
 
@@ -103,9 +108,12 @@ public sealed record BackupStatus(
 
         if (verified is null)
         {
-            problems.Add(ledger.Count == 0
+            var untrusted = verdicts.All.Count(v => !v.Trusted && v.Entry.Healthy);
+            problems.Add(verdicts.All.Count == 0
                 ? "no verified backup (no verification ledger yet; run portfolio-backup verify)"
-                : "no verified backup (no healthy verification of a backup that is still there unchanged)");
+                : untrusted > 0
+                    ? $"no verified backup (no trusted healthy verification of a backup that is still there unchanged; {untrusted} healthy verdict(s) not signed by a key in {VerdictKeys.TrustedVariable})"
+                    : "no verified backup (no healthy verification of a backup that is still there unchanged)");
         }
         else if (verified.Backup.AgeAt(now) > options.MaxVerifiedAge)
         {
@@ -119,6 +127,7 @@ public sealed record BackupStatus(
         return new BackupStatus(directory.Path, now, newest, verified, options, problems)
         {
             Warnings = [.. contents.Warnings, .. ignored.Select(i => "ignored: " + i)],
+            VerdictFromBucket = verified is not null && (verified.Verification.Origin == "bucket" || options.BucketVerdicts.Entries.Contains(verified.Verification)),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Engines;
 using PortfolioBackup.Verification.Checks;
 
@@ -85,6 +86,8 @@ public sealed class DumpVerifier : IAsyncDisposable
         {
             Expectations = _options.Expectations,
             LedgerDirectory = _options.LedgerDirectory,
+            EarlierVerdicts = _options.EarlierVerdicts,
+            Trust = _options.Trust,
             Target = new RestoreServerTarget(Server),
             Server = Server,
             Jobs = _options.Jobs,
@@ -132,13 +135,15 @@ public sealed class DumpVerifier : IAsyncDisposable
             Database = context.Database,
             RestoredDatabase = kept,
             ExpectedRowsSource = context.ExpectedRowsSource,
+            LackedKey = context.LackedKey,
             Loader = context.Loader,
         };
 
         if (_options.LedgerDirectory is { } ledger)
         {
             // An unwritable ledger does not change the verdict: it travels with it as a warning the report prints.
-            if (await VerificationLedger.AppendAsync(ledger, LedgerEntryOf(verdict), cancellationToken) is { } warning)
+            var entry = LedgerEntryOf(verdict);
+            if (await VerificationLedger.AppendAsync(ledger, _options.Signer?.Sign(entry) ?? entry, cancellationToken) is { } warning)
             {
                 verdict = verdict with { Warnings = [.. verdict.Warnings, warning] };
             }

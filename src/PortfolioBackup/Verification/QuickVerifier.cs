@@ -71,6 +71,7 @@ public static class QuickVerifier
             Sha256 = context.FileSha256,
             Database = context.Database,
             ExpectedRowsSource = context.ExpectedRowsSource,
+            LackedKey = context.LackedKey,
         };
     }
 }

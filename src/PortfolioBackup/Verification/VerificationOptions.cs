@@ -26,6 +26,18 @@ public sealed record VerificationOptions
     /// <summary>The folder holding <c>verification-ledger.jsonl</c> (the backup folder); no ledger is read or written when null.</summary>
     public string? LedgerDirectory { get; init; }
 
+    /// <summary>
+    /// Verdicts from elsewhere that the comparisons with earlier verifications (row drop) read besides the ledger: the bucket's,
+    /// when <c>verify --from</c> verifies its backups in a folder that holds no ledger of its own.
+    /// </summary>
+    public IReadOnlyList<Catalog.LedgerEntry> EarlierVerdicts { get; init; } = [];
+
+    /// <summary>Which earlier verdicts count (VERDICT_TRUSTED_KEYS); every one by default.</summary>
+    public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
+
+    /// <summary>Signs every verdict written to the ledger (VERDICT_SIGNING_KEY); unsigned when null.</summary>
+    public Catalog.VerdictSigner? Signer { get; init; }
+
     /// <summary>The longest one dump's verification may take before it is stopped and reported unhealthy.</summary>
     public TimeSpan DumpTimeout { get; init; } = TimeSpan.FromHours(6);
 

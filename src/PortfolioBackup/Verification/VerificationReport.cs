@@ -106,6 +106,12 @@ public sealed record DumpVerdict
     /// <summary>Notes on this dump that are not checks (e.g. a ledger that could not be written).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// True when the verifier lacked the key to read an encrypted dump: the verdict judges the verifier's configuration, not
+    /// the backup, so it is never published to the bucket.
+    /// </summary>
+    public bool LackedKey { get; init; }
+
     /// <summary>True when no check failed (warnings allowed).</summary>
     public bool Healthy => Checks.Count > 0 && Checks.All(c => c.Passed);
 

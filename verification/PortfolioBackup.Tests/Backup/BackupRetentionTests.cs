@@ -18,6 +18,7 @@ public sealed class BackupRetentionTests(PostgresServerFixture fixture)
         foreach (var name in OldBackups)
         {
             await File.WriteAllTextAsync(temp.Combine(name), "PGDMP old");
+            Retention.BackupFolder.WriteManifest(temp.Combine(name));
         }
 
         var env = fixture.CliEnvironment(database, temp.Path);

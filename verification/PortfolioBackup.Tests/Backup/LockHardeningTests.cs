@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Tests.Fixtures;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Backup;
 

@@ -1,4 +1,5 @@
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
 
@@ -43,7 +44,7 @@ public sealed class EncryptedRetentionTests : IDisposable
 
         // Assert
         entries.Should().HaveCount(2);
-        entries.Single(e => e.Path == fake).ContentProblem.Should().Be("not an age-encrypted file (no age-encryption.org/v1 header)");
+        entries.Single(e => e.Path == fake).ContentProblem.Should().Be("not an age-encrypted file (no age-encryption.org/v1 header): a plain custom-format dump named .dump.age");
         newest!.Path.Should().Be(real);
         BackupFileName.TryParse(Path.GetFileName(real), out var takenAt).Should().BeTrue();
         takenAt.Should().Be(Now.AddHours(-2));
@@ -53,7 +54,7 @@ public sealed class EncryptedRetentionTests : IDisposable
     {
         var path = _directory.Combine(BackupFileName.For(Now - age, BackupFileName.BackupPrefix, encrypted));
         File.WriteAllText(path, encrypted ? "age-encryption.org/v1\n-> X25519 fake\n" : "PGDMP fake");
-        File.WriteAllText(BackupFileName.ManifestPathFor(path), "{}");
+        Retention.BackupFolder.WriteManifest(path);
         return path;
     }
 }

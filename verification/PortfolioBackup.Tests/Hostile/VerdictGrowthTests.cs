@@ -1,8 +1,8 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Offsite;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Hostile;
 
@@ -25,8 +25,7 @@ public sealed class VerdictGrowthTests(S3ServerFixture server) : IClassFixture<S
         const string Recent = "backup_20261201_031500.dump";
         foreach (var name in new[] { Old, OldEncrypted, Recent, "backup_20261130_031500.dump" })
         {
-            var path = OffsiteTestFiles.WriteDump(local.Path, Guid.NewGuid().ToString("N"), 2048);
-            await store.UploadFileAsync(path, name, OffsiteTestFiles.Sha256Of(path));
+            await OffsiteTestFiles.PutBackupAsync(store, local.Path, name);
         }
 
         for (var night = 1; night <= 3; night++)

@@ -14,6 +14,15 @@ internal static class BucketEnvironment
         return environment;
     }
 
+    /// <summary>The droplet without a database: its backup folder and the bucket (for list, status, prune, upload).</summary>
+    public static Dictionary<string, string?> Droplet(S3ServerFixture s3, string prefix, string backupDirectory) =>
+        new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
+            ["HOME"] = Environment.GetEnvironmentVariable("HOME"),
+            ["BACKUP_DIR"] = backupDirectory,
+        }.WithBucket(s3, prefix);
+
     /// <summary>The nightly job: no backup folder, no BACKUP_S3_BUCKET (it names the bucket with --from), the endpoint, keys and the age identity.</summary>
     public static Dictionary<string, string?> Nightly(S3ServerFixture s3, string prefix, string? identity)
     {

@@ -1,7 +1,7 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Offsite;
 

@@ -1,5 +1,5 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Offsite;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Offsite;
 

@@ -1,7 +1,7 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Offsite;
 
@@ -74,14 +74,7 @@ public sealed class RemoteRetentionTests(S3ServerFixture server) : IClassFixture
         verdict.Should().StartWith($"{prefix}/verifications/");
     }
 
-    private static async Task<string> PutAsync(OffsiteStore store, TempDirectory local, string name)
-    {
-        var path = OffsiteTestFiles.WriteDump(local.Path, Guid.NewGuid().ToString("N"), 2048);
-        var sha = OffsiteTestFiles.Sha256Of(path);
-        await store.UploadFileAsync(path, name, sha);
-        await store.UploadFileAsync(path, name + ".manifest.json", sha);
-        return sha;
-    }
+    private static Task<string> PutAsync(OffsiteStore store, TempDirectory local, string name) => OffsiteTestFiles.PutBackupAsync(store, local.Path, name);
 
     private static LedgerEntry Verdict(string file, string sha, bool healthy) => new()
     {

@@ -52,6 +52,31 @@ public sealed class S3ServerFixture : IAsyncLifetime
     /// <summary>A fresh prefix per test, so tests sharing the server never see each other's objects.</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..10];
 
+    /// <summary>
+    /// Writes an object as someone else would, past our upload: no SHA-256 metadata, no manifest, no checks; for objects
+    /// in the bucket we did not write.
+    /// </summary>
+    public async Task PutForeignAsync(string key, byte[] body, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var config = new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = Endpoint.GetLeftPart(UriPartial.Authority),
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        using var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(AccessKeyId, SecretAccessKey), config);
+        using var stream = new MemoryStream(body);
+        var request = new Amazon.S3.Model.PutObjectRequest { BucketName = Bucket, Key = key, InputStream = stream, UseChunkEncoding = false };
+        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        {
+            request.Metadata.Add(name, value);
+        }
+
+        await client.PutObjectAsync(request);
+    }
+
     /// <summary>The file in which s3rver keeps an object's bytes.</summary>
     public string ObjectFile(string key)
     {

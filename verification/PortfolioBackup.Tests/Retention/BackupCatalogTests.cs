@@ -1,5 +1,5 @@
 using PortfolioBackup.Backup;
-using PortfolioBackup.Retention;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Tests.Fixtures;
 
 namespace PortfolioBackup.Tests.Retention;
@@ -33,9 +33,14 @@ public sealed class BackupCatalogTests : IDisposable
 
         entries.Select(e => e.Path).Should().Equal(newer, preRestore, older);
         entries[0].Should().Be(new BackupEntry(
-            newer, Path.GetFileName(newer), _folder.Now.AddDays(-1), new FileInfo(newer).Length, HasManifest: true, IsSymlink: false, BackupKind.Regular));
+            newer, Path.GetFileName(newer), _folder.Now.AddDays(-1), new FileInfo(newer).Length, HasManifest: true, IsSymlink: false, BackupKind.Regular)
+        {
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(newer))),
+            Database = "portfolio",
+        });
         entries[1].Kind.Should().Be(BackupKind.PreRestore);
         entries[2].HasManifest.Should().BeFalse();
+        entries[2].ContentProblem.Should().StartWith("no manifest", "a dump without a manifest is listed, but it is not a backup");
     }
 
     [Fact]

@@ -19,10 +19,29 @@ internal sealed class BackupFolder(TempDirectory directory, DateTimeOffset now)
         System.IO.File.WriteAllText(path, "PGDMP fake dump " + System.IO.Path.GetFileName(path));
         if (withManifest)
         {
-            System.IO.File.WriteAllText(BackupFileName.ManifestPathFor(path), "{\"dumpFile\":\"" + System.IO.Path.GetFileName(path) + "\"}");
+            WriteManifest(path);
         }
 
         return path;
+    }
+
+    /// <summary>Writes the manifest a backup of this file would have (its real size and SHA-256), as the catalog requires.</summary>
+    public static void WriteManifest(string dumpPath, string database = "portfolio")
+    {
+        var bytes = System.IO.File.ReadAllBytes(dumpPath);
+        var manifest = new BackupManifest
+        {
+            DumpFile = System.IO.Path.GetFileName(dumpPath),
+            Database = database,
+            ServerVersion = "15.18",
+            PgDumpVersion = "pg_dump (PostgreSQL) 15.18",
+            StartedAt = DateTimeOffset.UnixEpoch,
+            FinishedAt = DateTimeOffset.UnixEpoch,
+            SizeBytes = bytes.Length,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
+            Extensions = [],
+        };
+        System.IO.File.WriteAllText(BackupFileName.ManifestPathFor(dumpPath), manifest.ToJson());
     }
 
     public string BackupDaysOld(double days, bool withManifest = true) => Backup(TimeSpan.FromDays(days), withManifest);

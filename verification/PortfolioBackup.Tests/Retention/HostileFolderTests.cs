@@ -48,6 +48,7 @@ public sealed class HostileFolderTests : IDisposable
         var newestReal = _folder.BackupDaysOld(1);
         _folder.BackupDaysOld(2);
         var future = _folder.Foreign(FutureName, "PGDMP from a machine whose clock is wrong");
+        BackupFolder.WriteManifest(future);
 
         // Act
         var run = await CliRunner.RunAsync(Environment(), "prune");

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using PortfolioBackup.Verification;
+using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.Tests.Retention;
 

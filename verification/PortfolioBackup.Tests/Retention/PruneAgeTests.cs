@@ -150,15 +150,16 @@ public sealed class PruneAgeTests : IDisposable
     }
 
     [Fact]
-    public async Task Old_dump_without_manifest_is_deleted()
+    public async Task An_old_dump_without_a_manifest_is_not_a_backup_and_is_never_deleted()
     {
         _folder.BackupDaysOld(1);
         var old = _folder.BackupDaysOld(20, withManifest: false);
 
         var result = await Pruner.PruneAsync(Options(minBackups: 1));
 
-        File.Exists(old).Should().BeFalse();
-        result.Deleted.Should().ContainSingle().Which.Backup.HasManifest.Should().BeFalse();
+        File.Exists(old).Should().BeTrue("a file without a manifest was not written by portfolio-backup (or not finished): never counted, never deleted");
+        result.Deleted.Should().BeEmpty();
+        result.Ignored.Should().ContainSingle().Which.Reason.Should().Contain("no manifest");
     }
 
     [Fact]

@@ -149,6 +149,7 @@ public sealed class PruneAndListCliTests : IDisposable
         var content = new byte[3 * 1024 * 1024];
         "PGDMP"u8.CopyTo(content);
         File.WriteAllBytes(regular, content);
+        BackupFolder.WriteManifest(regular);
         var preRestore = _folder.Backup(TimeSpan.FromHours(2), prefix: BackupFileName.PreRestorePrefix);
         _folder.Foreign("notes.txt");
 
@@ -159,7 +160,7 @@ public sealed class PruneAndListCliTests : IDisposable
         lines.Should().HaveCount(4);
         lines[0].Should().MatchRegex(@"^FILE\s+AGE\s+SIZE\s+MANIFEST\s+KIND\s+LAST VERIFICATION$");
         lines[1].Should().MatchRegex($@"^{Path.GetFileName(preRestore)}\s+2 h\s+\d+ B\s+yes\s+pre-restore\s+never verified$");
-        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+no\s+regular\s+never verified$");
+        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+yes\s+regular\s+never verified$");
         lines[3].Should().StartWith("2 backups, 3.0 MiB in ");
         run.Output.Should().NotContain("notes.txt");
     }

@@ -1,4 +1,5 @@
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
 
@@ -92,7 +93,7 @@ public sealed class PruneSafetyTests : IDisposable
     }
 
     [Fact]
-    public async Task Symlinked_manifest_is_not_followed_when_its_dump_is_deleted()
+    public async Task A_symlinked_manifest_is_never_followed_and_its_dump_is_not_a_backup()
     {
         _folder.BackupDaysOld(1);
         var old = _folder.BackupDaysOld(40, withManifest: false);
@@ -100,9 +101,10 @@ public sealed class PruneSafetyTests : IDisposable
         File.WriteAllText(target, "{}");
         File.CreateSymbolicLink(old + ".manifest.json", target);
 
-        await Pruner.PruneAsync(Options());
+        var result = await Pruner.PruneAsync(Options());
 
-        File.Exists(old).Should().BeFalse();
+        File.Exists(old).Should().BeTrue("a manifest that is a link is not read, so nothing proves the dump is a backup");
+        result.Ignored.Should().ContainSingle().Which.Reason.Should().Contain("its manifest cannot be read (not a regular file)");
         File.Exists(target).Should().BeTrue();
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Retention;
 using PortfolioBackup.Tests.Fixtures;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Retention;
 
@@ -46,7 +46,12 @@ public sealed class VerifiedRetentionTests : IDisposable
         var older = _folder.BackupDaysOld(40);
         await LedgerWriter.VerifiedAsync(older, healthy: true, _folder.Now.AddDays(-39));
         await LedgerWriter.VerifiedAsync(changed, healthy: true, _folder.Now.AddDays(-29));
-        await File.AppendAllTextAsync(changed, "tampered");
+        // Same size, other bytes: still a backup by its manifest's size, but not the one the verdict saw.
+        await using (var file = new FileStream(changed, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = file.Length - 3;
+            await file.WriteAsync("XYZ"u8.ToArray());
+        }
 
         var run = await CliRunner.RunAsync(Environment(), "prune");
 

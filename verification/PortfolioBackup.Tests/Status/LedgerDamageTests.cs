@@ -1,6 +1,6 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Retention;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Status;
 

@@ -1,6 +1,6 @@
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Verification;
-using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Status;
 
@@ -21,7 +21,7 @@ public sealed class UnwritableLedgerVerifyTests(PostgresServerFixture fixture) :
         Directory.CreateDirectory(VerificationLedger.PathIn(_dir.Path));
 
         // Act
-        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local", "--latest");
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local", _dir.Combine(TestDumps.BackupName(1)));
 
         // Assert
         run.ExitCode.Should().Be(0, run.AllOutput);

@@ -1,4 +1,5 @@
 using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 using PortfolioBackup.Engines;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Verification;

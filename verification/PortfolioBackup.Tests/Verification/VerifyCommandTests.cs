@@ -61,11 +61,24 @@ public sealed class VerifyCommandTests(PostgresServerFixture fixture) : IDisposa
         var database = await fixture.CreateDatabaseAsync();
         await File.WriteAllBytesAsync(_dir.Combine(TestDumps.BackupName(1)), []);
         await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(2)));
+        await TestDumps.WriteManifestAsync(fixture, database, _dir.Combine(TestDumps.BackupName(2)));
 
         var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local", "--latest");
 
         run.ExitCode.Should().Be(0, run.AllOutput);
         run.Output.Should().Contain(TestDumps.BackupName(2)).And.NotContain(TestDumps.BackupName(1));
+    }
+
+    [Fact]
+    public async Task Latest_names_why_the_newest_files_do_not_count_when_none_does()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(2)));
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local", "--latest");
+
+        run.ExitCode.Should().Be(1, run.AllOutput);
+        run.Error.Should().Contain($"{TestDumps.BackupName(2)} (no manifest").And.Contain("name the file to verify it");
     }
 
     [Fact]

@@ -1,8 +1,8 @@
-using PortfolioBackup.Backup;
+using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.VerificationSuite.Fixtures;
 
-/// <summary>Which dumps the suite verifies: the backup_*.dump files of BACKUP_DIR (oldest first), the sample, or a problem to report.</summary>
+/// <summary>Which dumps the suite verifies: the catalog's choice in BACKUP_DIR (oldest first; see <see cref="DumpSelector"/>), the sample, or a problem to report.</summary>
 public sealed record DumpSelection
 {
     /// <summary>The folder the dumps are in; null for the sample until it is built.</summary>
@@ -17,8 +17,14 @@ public sealed record DumpSelection
     /// <summary>True when BACKUP_DIR is unset and the suite verifies the sample dump it builds itself.</summary>
     public bool IsSample { get; init; }
 
-    /// <summary>The newest dump's file name, or null when there is none.</summary>
-    public string? Newest => FileNames.Count > 0 ? FileNames[^1] : null;
+    /// <summary>The newest backup that counts (the catalog's), or for the sample its one dump; null when there is none.</summary>
+    public string? Newest => IsSample ? FileNames[0] : NewestFileName;
+
+    /// <summary>The catalog's newest backup in the folder, or null.</summary>
+    public string? NewestFileName { get; init; }
+
+    /// <summary>What the selection left out or judged with a caveat.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>Selects the dumps for the settings; never throws, a problem is data so discovery always lists a case.</summary>
     public static DumpSelection For(SuiteSettings settings)
@@ -38,32 +44,36 @@ public sealed record DumpSelection
             return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} does not exist" };
         }
 
-        List<(string Name, DateTimeOffset TakenAt)> dumps;
+        // The catalog's answer, the same as the CLI's: "latest" is the newest backup that counts, never a stray file.
+        PortfolioBackup.Catalog.DumpSelection all, newest;
         try
         {
-            dumps = [];
-            foreach (var path in System.IO.Directory.EnumerateFiles(directory))
-            {
-                var name = Path.GetFileName(path);
-                if (BackupFileName.TryParse(name, out var takenAt))
-                {
-                    dumps.Add((name, takenAt));
-                }
-            }
-
-            dumps.Sort((a, b) => a.TakenAt.CompareTo(b.TakenAt));
+            var now = DateTimeOffset.UtcNow;
+            all = DumpSelector.Select(directory, latest: false, now);
+            newest = DumpSelector.Select(directory, latest: true, now);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupDirectoryNotFoundException)
         {
             return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} cannot be read: {ex.Message}" };
         }
 
-        if (dumps.Count == 0)
+        if (all.Paths.Count == 0)
         {
             return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} holds no backup_*.dump or backup_*.dump.age files" };
         }
 
-        var names = dumps.Select(d => d.Name).ToList();
-        return new DumpSelection { Directory = directory, FileNames = settings.LatestOnly ? names.TakeLast(1).ToList() : names };
+        var names = (settings.LatestOnly ? newest.Paths : all.Paths).Select(p => Path.GetFileName(p)).ToList();
+        if (names.Count == 0)
+        {
+            return new DumpSelection { Directory = directory, Problem = $"BACKUP_DIR={directory} holds no backup that counts as one: {string.Join("; ", newest.Notes)}" };
+        }
+
+        return new DumpSelection
+        {
+            Directory = directory,
+            FileNames = names,
+            NewestFileName = newest.Paths.Count > 0 ? Path.GetFileName(newest.Paths[0]) : null,
+            Notes = settings.LatestOnly ? newest.Notes : all.Notes,
+        };
     }
 }

@@ -141,6 +141,10 @@ public sealed record SuiteSettings
 
         // backup_*.dump.age files are read with AGE_IDENTITY or AGE_IDENTITY_FILE; without one they fail with a clear verdict.
         Identity = PortfolioBackup.Encryption.AgeIdentity.FromEnvironment(Environment),
+
+        // The verifier signs what it writes to the ledger (VERDICT_SIGNING_KEY) and compares only with verdicts it trusts.
+        Signer = PortfolioBackup.Catalog.VerdictSigner.FromEnvironment(Environment),
+        Trust = PortfolioBackup.Catalog.VerdictTrust.FromEnvironment(Environment),
     };
 
     private static bool Flag(string? value, string name, List<string> problems)

@@ -58,6 +58,9 @@ public sealed class CheckContext : IAsyncDisposable
     /// <summary>The manifest beside the dump, when there is one and it reads.</summary>
     public BackupManifest? Manifest { get; private init; }
 
+    /// <summary>Whether the dump is encrypted and no identity was given to read it: nothing about the backup could be judged.</summary>
+    public bool LackedKey { get; private init; }
+
     /// <summary>Why the manifest beside the dump could not be read, or null.</summary>
     public string? ManifestProblem { get; private init; }
 
@@ -90,10 +93,20 @@ public sealed class CheckContext : IAsyncDisposable
     /// <summary>The database the dump was taken from (manifest, else archive header).</summary>
     public string? Database => Manifest?.Database ?? Probe.Header?.DatabaseName;
 
+    /// <summary>
+    /// The verdicts earlier verifications left (the ledger and <see cref="CheckContextOptions.EarlierVerdicts"/>), judged by the
+    /// trust in force; read when a check first asks.
+    /// </summary>
+    internal async Task<Catalog.VerdictBook> EarlierVerdictsAsync(CancellationToken cancellationToken)
+    {
+        var ledger = Options.LedgerDirectory is { } directory ? await Catalog.VerificationLedger.ReadAsync(directory, cancellationToken) : [];
+        return new Catalog.VerdictBook([.. ledger, .. Options.EarlierVerdicts], Options.Trust);
+    }
+
     /// <summary>Reads the file's first bytes and its manifest; nothing else is read until a check asks.</summary>
     public static async Task<CheckContext> CreateAsync(string dumpPath, CheckContextOptions options, CancellationToken cancellationToken)
     {
-        var probe = await DumpProbe.ProbeAsync(dumpPath, cancellationToken);
+        var probe = PromiseOfName(await DumpProbe.ProbeAsync(dumpPath, cancellationToken));
         BackupManifest? manifest = null;
         var readable = new Readable(null, null, null);
         string? problem = null;
@@ -106,6 +119,7 @@ public sealed class CheckContext : IAsyncDisposable
             problem = ex.Message;
         }
 
+        var lackedKey = probe.Kind == DumpFileKind.Encrypted && options.Identity is null && options.Decrypted is null;
         if (probe.Kind == DumpFileKind.Encrypted)
         {
             (probe, readable) = await EncryptedDumpAccess.OpenAsync(probe, manifest, options, cancellationToken);
@@ -117,9 +131,28 @@ public sealed class CheckContext : IAsyncDisposable
         {
             Manifest = manifest,
             ManifestProblem = problem,
+            LackedKey = lackedKey,
             ManifestRows = byTable?.ToDictionary(g => g.Key, g => g.First().Rows),
             ManifestDuplicates = byTable?.Where(g => g.Count() > 1).Select(g => g.Key).ToList() ?? [],
         };
+    }
+
+    /// <summary>
+    /// A file named like a backup must hold what its name promises, wherever it lies (<see cref="Catalog.BackupRule.HeaderProblem"/>):
+    /// a plain dump named <c>.dump.age</c> would otherwise verify healthy without a key, and be taken for encrypted.
+    /// </summary>
+    private static DumpProbeResult PromiseOfName(DumpProbeResult probe)
+    {
+        var name = Path.GetFileName(probe.Path);
+        if (!BackupFileName.IsAnyBackup(name) || probe.Kind is not (DumpFileKind.Custom or DumpFileKind.Encrypted))
+        {
+            return probe;
+        }
+
+        var first = probe.Kind == DumpFileKind.Encrypted ? Catalog.BackupRule.AgeHeader : Catalog.BackupRule.CustomFormatMagic;
+        return Catalog.BackupRule.HeaderProblem(name, first) is { } problem
+            ? probe with { Kind = DumpFileKind.NotADump, Detail = problem, Header = null }
+            : probe;
     }
 
     /// <summary>The native read of the whole archive (header, TOC, every data block, SHA-256), started on first use and shared.</summary>
@@ -234,8 +267,14 @@ public sealed record CheckContextOptions
     /// <summary>What a healthy database holds.</summary>
     public VerificationExpectations Expectations { get; init; } = VerificationExpectations.Default;
 
-    /// <summary>The folder holding the verification ledger, or null (row-drop then has nothing to compare with).</summary>
+    /// <summary>The folder holding the verification ledger, or null (row-drop then has only <see cref="EarlierVerdicts"/>).</summary>
     public string? LedgerDirectory { get; init; }
+
+    /// <summary>Verdicts from elsewhere (the bucket's) that comparisons with earlier verifications read besides the ledger.</summary>
+    public IReadOnlyList<Catalog.LedgerEntry> EarlierVerdicts { get; init; } = [];
+
+    /// <summary>Which earlier verdicts count.</summary>
+    public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
 
     /// <summary>The PostgreSQL the dump goes to, or null (the quick tier).</summary>
     public ICheckTarget? Target { get; init; }

@@ -2,7 +2,7 @@ namespace PortfolioBackup.Verification.Checks;
 
 /// <summary>
 /// <c>row-drop</c>: no table lost more than the configured share of its rows since the last healthy verification of the
-/// same database (read from the ledger): a backup of a wiped table is faithful, and still the alarm an operator needs.
+/// same database (read from the ledger and the bucket's verdicts): a backup of a wiped table is faithful, and still the alarm an operator needs.
 /// </summary>
 internal sealed class RowDropCheck : IVerificationCheck
 {
@@ -12,12 +12,13 @@ internal sealed class RowDropCheck : IVerificationCheck
 
     public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
-        if (context.Options.LedgerDirectory is not { } ledger)
+        if (context.Options.LedgerDirectory is null && context.Options.EarlierVerdicts.Count == 0)
         {
             return CheckResult.Pass(Name, "no backup folder, so no ledger of earlier verifications to compare with");
         }
 
-        var previous = VerificationLedger.NewestHealthy(await VerificationLedger.ReadAsync(ledger, cancellationToken), context.Database);
+        // The ledger and the bucket's verdicts alike: the nightly job verifies in a fresh folder, its history is in the bucket.
+        var previous = (await context.EarlierVerdictsAsync(cancellationToken)).NewestHealthy(context.Database);
         if (previous is null)
         {
             return CheckResult.Pass(Name, $"no earlier healthy verification of database {context.Database ?? "(unknown)"} to compare with");

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PortfolioBackup.Backup;
 
-namespace PortfolioBackup.Verification;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>One line of the verification ledger: which file was verified, when, where, with what result and row counts.</summary>
 public sealed record LedgerEntry
@@ -30,6 +31,18 @@ public sealed record LedgerEntry
 
     /// <summary>Rows per physical table ("schema.name") after restore.</summary>
     public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The id of the key that signed the verdict (VERDICT_SIGNING_KEY), or null for an unsigned verdict.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SignedBy { get; init; }
+
+    /// <summary>The signature over the verdict's fields (see <c>VerdictSignature</c>), base64, or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Signature { get; init; }
+
+    /// <summary>"bucket" for a verdict copied into the local ledger from the bucket's verdicts; not signed, not compared.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Origin { get; init; }
 }
 
 /// <summary>What reading the ledger found: the entries that parse, a warning per line skipped, and whether it could be read at all.</summary>
@@ -156,6 +169,33 @@ public static class VerificationLedger
         }
     }
 
+    /// <summary>
+    /// Appends the verdicts of <paramref name="verdicts"/> that <paramref name="existing"/> (the ledger as read) does not hold
+    /// yet, marked as copied from the bucket; returns how many were appended and the warning of a ledger that cannot be written.
+    /// </summary>
+    public static async Task<(int Recorded, string? Warning)> RecordAsync(
+        string directory, IEnumerable<LedgerEntry> verdicts, IReadOnlyList<LedgerEntry> existing, CancellationToken cancellationToken = default)
+    {
+        var known = existing.Select(Identity).ToHashSet();
+        var recorded = 0;
+        foreach (var verdict in verdicts)
+        {
+            if (!known.Add(Identity(verdict)))
+            {
+                continue;
+            }
+
+            if (await AppendAsync(directory, verdict with { Origin = "bucket" }, cancellationToken) is { } warning)
+            {
+                return (recorded, warning);
+            }
+
+            recorded++;
+        }
+
+        return (recorded, null);
+    }
+
     /// <summary>The newest healthy entry (optionally of one database) whose dump still exists in the folder, or null.</summary>
     public static async Task<LedgerEntry?> NewestHealthyAsync(string directory, string? database = null, CancellationToken cancellationToken = default)
     {
@@ -187,6 +227,10 @@ public static class VerificationLedger
             return null;
         }
     }
+
+    // What makes two copies of one verdict the same: the file's bytes, the moment, the outcome, who judged and who signed.
+    private static (string, string?, DateTimeOffset, bool, string, string?) Identity(LedgerEntry entry) =>
+        (entry.File, entry.Sha256?.ToLowerInvariant(), entry.VerifiedAt, entry.Healthy, entry.Engine, entry.Signature);
 
     private static bool IsBlank(byte[] line) => line.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r');
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PortfolioBackup.Retention;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>Short human text for a backup's age, as retention reasons and <c>list</c> print it.</summary>
 public static class BackupAge

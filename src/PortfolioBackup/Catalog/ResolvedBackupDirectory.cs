@@ -1,4 +1,4 @@
-namespace PortfolioBackup.Retention;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>The backup folder as given and the real folder it names, after following a symlink on the folder itself.</summary>
 /// <param name="Requested">The folder as configured (made absolute).</param>

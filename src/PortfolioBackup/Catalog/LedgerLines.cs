@@ -1,4 +1,4 @@
-namespace PortfolioBackup.Verification;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>Splits a stream into '\n'-ended lines without ever holding more than one bounded line in memory.</summary>
 internal static class LedgerLines

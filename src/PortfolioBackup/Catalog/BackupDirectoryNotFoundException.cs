@@ -1,4 +1,4 @@
-namespace PortfolioBackup.Retention;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>The backup folder to list or prune does not exist or is not a folder.</summary>
 public sealed class BackupDirectoryNotFoundException : PortfolioBackupException

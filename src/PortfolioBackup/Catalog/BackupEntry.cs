@@ -1,4 +1,4 @@
-namespace PortfolioBackup.Retention;
+namespace PortfolioBackup.Catalog;
 
 /// <summary>Which kind of backup a file is, by its name.</summary>
 public enum BackupKind
@@ -10,7 +10,7 @@ public enum BackupKind
     PreRestore,
 }
 
-/// <summary>One backup file found in the backup folder.</summary>
+/// <summary>One file or object named like a backup, in a backup folder or a bucket: an entry of the catalog.</summary>
 /// <param name="Path">Full path of the dump file (inside the resolved backup folder).</param>
 /// <param name="FileName">The file name without folder.</param>
 /// <param name="TakenAt">The UTC time written in the file name (not the file's modification time).</param>
@@ -33,8 +33,23 @@ public sealed record BackupEntry(
     /// </summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
 
-    /// <summary>Why the file is named like a backup but is not one (empty, not a custom-format archive, not a regular file), or null.</summary>
+    /// <summary>
+    /// Why the file is named like a backup but is not one by <see cref="BackupRule"/> (empty, not what its name promises, no
+    /// manifest or one that does not describe it, not a regular file), or null.
+    /// </summary>
     public string? ContentProblem { get; init; }
+
+    /// <summary>Where the backup lies; for <see cref="BackupLocation.Bucket"/>, <see cref="Path"/> is the object key.</summary>
+    public BackupLocation Location { get; init; } = BackupLocation.Local;
+
+    /// <summary>The SHA-256 its manifest records (in a bucket: the one our upload recorded too), or null without a manifest.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>The database its manifest names, or null without a manifest.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>Whether it counts as a backup at <paramref name="now"/>: named like one, proven by <see cref="BackupRule"/>, not dated in the future.</summary>
+    public bool CountsAt(DateTimeOffset now) => IgnoredReasonAt(now) is null;
 
     /// <summary>The manifest path beside the dump.</summary>
     public string ManifestPath => Backup.BackupFileName.ManifestPathFor(Path);

@@ -1,0 +1,84 @@
+using System.Globalization;
+using PortfolioBackup.Catalog;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary>One row of <c>list</c>: a catalog entry and the verdict on its exact bytes.</summary>
+/// <param name="Entry">The backup, in the folder or the bucket.</param>
+/// <param name="Verdict">The newest verdict on these bytes (name and SHA-256), trusted first; null when none saw them.</param>
+/// <param name="VerdictOnOtherBytes">Whether verdicts name the file but none saw its bytes as they are now.</param>
+internal sealed record ListedBackup(BackupEntry Entry, JudgedVerdict? Verdict, bool VerdictOnOtherBytes);
+
+/// <summary>The rows of <c>list</c> and their table, the same for the folder and the bucket.</summary>
+internal static class ListedBackups
+{
+    /// <summary>Joins each entry with the verdict on its bytes; a local file with a verdict is hashed (a bucket object's SHA-256 is recorded).</summary>
+    public static async Task<IReadOnlyList<ListedBackup>> OfAsync(IReadOnlyList<BackupEntry> entries, VerdictBook verdicts, CancellationToken cancellationToken)
+    {
+        var rows = new List<ListedBackup>();
+        foreach (var entry in entries)
+        {
+            if (!verdicts.Names(entry.FileName) || entry.IsSymlink)
+            {
+                rows.Add(new ListedBackup(entry, null, false));
+                continue;
+            }
+
+            var verdict = verdicts.LastOn(entry.FileName, await VerdictBook.ActualSha256Async(entry, cancellationToken));
+            rows.Add(new ListedBackup(entry, verdict, verdict is null));
+        }
+
+        return rows;
+    }
+
+    public static async Task WriteTableAsync(TextWriter output, string location, IReadOnlyList<ListedBackup> rows, DateTimeOffset now)
+    {
+        if (rows.Count == 0)
+        {
+            await output.WriteLineAsync($"no backups in {location} yet (looking for backup_YYYYMMDD_HHMMSS.dump and pre-restore_YYYYMMDD_HHMMSS.dump, each optionally .age-encrypted)");
+            return;
+        }
+
+        var bucket = rows[0].Entry.Location == BackupLocation.Bucket;
+        string[] header = [bucket ? "BUCKET FILE" : "FILE", "AGE", "SIZE", "MANIFEST", "KIND", "LAST VERIFICATION"];
+        var cells = rows
+            .Select(r => new[]
+            {
+                r.Entry.FileName,
+                BackupAge.Format(r.Entry.AgeAt(now)),
+                ByteSize.Format(r.Entry.SizeBytes),
+                r.Entry.HasManifest ? "yes" : "no",
+                r.Entry.CountsAt(now) ? KindText(r.Entry.Kind) + (r.Entry.IsSymlink ? " (symlink)" : "") : "ignored",
+                VerdictText(r),
+            })
+            .ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, cells.Max(r => r[i].Length))).ToArray();
+        foreach (var row in cells.Prepend(header))
+        {
+            await output.WriteLineAsync(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
+        }
+
+        foreach (var row in rows.Where(r => !r.Entry.CountsAt(now)))
+        {
+            await output.WriteLineAsync($"ignored: {row.Entry.FileName} ({row.Entry.IgnoredReasonAt(now)}); not counted as a backup, never deleted");
+        }
+
+        var total = rows.Where(r => !r.Entry.IsSymlink).Sum(r => r.Entry.SizeBytes);
+        var count = rows.Count == 1 ? "1 backup" : rows.Count.ToString(CultureInfo.InvariantCulture) + " backups";
+        await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {location}");
+    }
+
+    /// <summary>"healthy 2026-12-02 03:15 UTC", "UNHEALTHY …", "healthy … (not trusted: unsigned)", "verdict on other bytes …" or "never verified".</summary>
+    public static string VerdictText(ListedBackup row)
+    {
+        if (row.Verdict is not { } verdict)
+        {
+            return row.VerdictOnOtherBytes ? "none on these bytes (changed since its verification)" : "never verified";
+        }
+
+        var text = string.Create(CultureInfo.InvariantCulture, $"{(verdict.Entry.Healthy ? "healthy" : "UNHEALTHY")} {verdict.Entry.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+        return verdict.Trusted ? text : $"{text} (not trusted: {VerdictTrust.Describe(verdict.Standing, verdict.Entry)})";
+    }
+
+    public static string KindText(BackupKind kind) => kind == BackupKind.PreRestore ? "pre-restore" : "regular";
+}
