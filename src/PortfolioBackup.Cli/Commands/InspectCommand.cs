@@ -113,6 +113,10 @@ internal static class InspectCommand
             var types = string.Join(", ", toc.CountsByType.Select(p => $"{p.Value} {p.Key}"));
             await output.WriteLineAsync($"TOC:             {toc.Entries.Count} entries ({types})");
             await output.WriteLineAsync($"data offsets:    {(toc.HasDataOffsets ? "recorded (written to a seekable file)" : "not recorded (written to a pipe)")}");
+            if (toc.IsDataOnly)
+            {
+                await output.WriteLineAsync("content:         data only (pg_dump --data-only): no schema; it restores only into a database that has its tables");
+            }
         }
 
         await output.WriteLineAsync($"verdict:         {VerdictName(scan.Verdict)}: {scan.Detail}");

@@ -57,7 +57,7 @@ internal static class ArchiveTocCheck
 
             if (entry.Desc == "TABLE DATA")
             {
-                CheckTableData(entry, name, byId, parents, problems);
+                CheckTableData(entry, name, byId, parents, problems, toc.IsDataOnly);
             }
         }
 
@@ -69,10 +69,12 @@ internal static class ArchiveTocCheck
         $"the table of contents is inconsistent (damaged after pg_dump wrote it): {string.Join("; ", problems.Take(3))}" +
         (problems.Count > 3 ? $"; and {problems.Count - 3} more" : string.Empty);
 
-    private static void CheckTableData(TocEntry entry, string name, Dictionary<int, TocEntry> byId, Dictionary<(string, string), (string, string)> parents, List<string> problems)
+    private static void CheckTableData(
+        TocEntry entry, string name, Dictionary<int, TocEntry> byId, Dictionary<(string, string), (string, string)> parents, List<string> problems, bool dataOnly)
     {
+        // A data-only dump keeps each data entry's dependency on its table, whose definition it leaves out by design.
         var missing = entry.Dependencies.Where(d => d > 0 && !byId.ContainsKey(d)).ToList();
-        if (missing.Count > 0)
+        if (missing.Count > 0 && !dataOnly)
         {
             problems.Add($"{name} depends on entry {string.Join(", ", missing)}, which the table of contents does not list");
         }

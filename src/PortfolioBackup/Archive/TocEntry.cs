@@ -115,6 +115,12 @@ public sealed record ArchiveToc(ArchiveHeader Header, IReadOnlyList<TocEntry> En
             .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>
+    /// True for a data-only dump (<c>pg_dump --data-only</c>): data entries and no table definitions. Its data entries still
+    /// name their tables as dependencies, which the archive does not hold.
+    /// </summary>
+    public bool IsDataOnly => !Entries.Any(e => e.Desc == "TABLE") && Entries.Any(e => e.Desc is "TABLE DATA" or "BLOBS" or "LARGE OBJECTS" or "SEQUENCE SET");
+
     /// <summary>True when every data entry's offset is known (the archive was written to a seekable file).</summary>
     public bool HasDataOffsets => Entries.Where(e => e.HasData).All(e => e.DataState == DataOffsetState.Set);
 

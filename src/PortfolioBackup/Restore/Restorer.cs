@@ -5,12 +5,14 @@ using PortfolioBackup.Backup;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Tools;
 using PortfolioBackup.Verification;
+using PortfolioBackup.Verification.Checks;
 
 namespace PortfolioBackup.Restore;
 
 /// <summary>
 /// Puts a dump back into a real database: checks the dump first, shows what will be replaced and asks, takes a safety
-/// backup, runs <c>pg_restore --clean --if-exists --no-owner --no-privileges</c>, then compares row counts with the manifest.
+/// backup, runs <c>pg_restore --clean --if-exists --no-owner --no-privileges</c> (into a database it created: without
+/// <c>--clean</c>, see <see cref="FreshDatabase"/>), then compares row counts with the manifest.
 /// </summary>
 public static class Restorer
 {
@@ -113,7 +115,7 @@ public static class Restorer
         }
 
         options.Progress?.Invoke("restoring");
-        await RunPgRestoreAsync(client, options, mappedDump, toc.Entries, safetyBackup, created, cancellationToken);
+        await RunPgRestoreAsync(client, options, mappedDump, toc, safetyBackup, created, cancellationToken);
 
         IReadOnlyList<TableRowComparison>? rowCounts = null;
         if (manifest?.Tables is { } expected)
@@ -197,7 +199,7 @@ public static class Restorer
             .ToList();
         var tables = entries.Select(TocEntryType).Count(t => t.StartsWith("TABLE ", StringComparison.Ordinal)
             && !t.StartsWith("TABLE DATA ", StringComparison.Ordinal) && !t.StartsWith("TABLE ATTACH ", StringComparison.Ordinal));
-        return new TocSummary(true, entries.Count, tables, $"{entries.Count} entries, {tables} tables");
+        return new TocSummary(true, entries.Count, tables, $"{entries.Count} entries, {tables} tables") { CreatesPublicSchema = FreshDatabase.CreatesPublicSchema(entries) };
     }
 
     private static string TocEntryType(string line)
@@ -270,9 +272,17 @@ public static class Restorer
         return backup.DumpPath;
     }
 
-    private static async Task RunPgRestoreAsync(TargetClient client, RestoreOptions options, string mappedDump, int totalEntries, string? safetyBackup, bool created, CancellationToken cancellationToken)
+    private static async Task RunPgRestoreAsync(TargetClient client, RestoreOptions options, string mappedDump, TocSummary toc, string? safetyBackup, bool created, CancellationToken cancellationToken)
     {
-        var arguments = new List<string> { "--clean", "--if-exists", "--no-owner", "--no-privileges", "--verbose", "--dbname", client.Connection.Database };
+        // A database the restore created is fresh: --clean there fails on what does not exist yet (see FreshDatabase).
+        if (created && toc.CreatesPublicSchema)
+        {
+            await client.QueryAsync(client.Connection.Database, FreshDatabase.DropPublicSchema, cancellationToken);
+        }
+
+        var arguments = created
+            ? new List<string>([.. FreshDatabase.RestoreOptions, "--verbose", "--dbname", client.Connection.Database])
+            : ["--clean", "--if-exists", .. FreshDatabase.RestoreOptions, "--verbose", "--dbname", client.Connection.Database];
         if (options.SingleTransaction)
         {
             arguments.Add("--single-transaction");
@@ -292,8 +302,8 @@ public static class Restorer
                 return;
             }
 
-            var count = Math.Min(Interlocked.Increment(ref done), Math.Max(totalEntries, 1));
-            options.RestoreProgress(new RestoreProgress(count, totalEntries, line["pg_restore: ".Length..]));
+            var count = Math.Min(Interlocked.Increment(ref done), Math.Max(toc.Entries, 1));
+            options.RestoreProgress(new RestoreProgress(count, toc.Entries, line["pg_restore: ".Length..]));
         }
 
         ToolResult result;
@@ -311,7 +321,7 @@ public static class Restorer
 
         if (result.Succeeded)
         {
-            options.RestoreProgress?.Invoke(new RestoreProgress(totalEntries, totalEntries, "done"));
+            options.RestoreProgress?.Invoke(new RestoreProgress(toc.Entries, toc.Entries, "done"));
             return;
         }
 
@@ -375,6 +385,8 @@ public static class Restorer
 
     private sealed record TocSummary(bool Readable, int Entries, int Tables, string Detail)
     {
+        public bool CreatesPublicSchema { get; init; }
+
         public static TocSummary Unreadable(string detail) => new(false, 0, 0, detail);
     }
 }

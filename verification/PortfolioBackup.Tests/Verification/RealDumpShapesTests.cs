@@ -132,6 +132,72 @@ public sealed class RealDumpShapesTests(PostgresServerFixture fixture) : IDispos
         verdict.Failures.Should().ContainSingle().Which.Should().Be(CheckResult.Fail("dump-tables", "required table not in the dump: public.migrations"));
     }
 
+    [Fact]
+    public async Task Domains_with_a_NOT_VALID_and_a_commented_constraint_verify_healthy_and_restore_into_a_new_database()
+    {
+        // Arrange: the shapes of PostgreSQL's regression database that --clean broke on a fresh database, where
+        // "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS c" fails because the domain itself does not exist yet.
+        var database = await fixture.CreateDatabaseAsync();
+        await fixture.ExecuteAsync(database, """
+            CREATE DOMAIN constraint_comments_dom AS int CONSTRAINT the_constraint CHECK (value > 0);
+            COMMENT ON CONSTRAINT the_constraint ON DOMAIN constraint_comments_dom IS 'yes, another constraint comment';
+            CREATE DOMAIN not_valid_dom AS int;
+            CREATE TABLE domain_users (a constraint_comments_dom, b not_valid_dom);
+            INSERT INTO domain_users VALUES (1, -1), (2, 5);
+            ALTER DOMAIN not_valid_dom ADD CONSTRAINT positive CHECK (value > 0) NOT VALID;
+            """);
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        await TestDumps.WriteManifestAsync(fixture, database, dump);
+        var target = "restored_" + Guid.NewGuid().ToString("N")[..8];
+
+        // Act
+        var verdict = await VerifyOneAsync(dump, VerificationExpectations.Default);
+        var restore = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "restore", dump, "--target-db", target, "--yes", "--no-safety-backup");
+
+        // Assert
+        verdict.Healthy.Should().BeTrue(string.Join("; ", verdict.Failures.Select(f => $"{f.Name}: {f.Detail}")));
+        verdict.Tables.Should().Contain(t => t.Name == "domain_users" && t.Rows == 2);
+        restore.ExitCode.Should().Be(0, restore.AllOutput);
+        restore.Output.Should().Contain("row counts: all 11 tables match the manifest");
+    }
+
+    [Fact]
+    public async Task A_dump_made_with_n_public_restores_into_a_new_database_the_restore_creates()
+    {
+        var database = await fixture.CreateDatabaseAsync(seeded: false);
+        await fixture.ExecuteAsync(database, PortfolioTablesSql);
+        var dump = await TestDumps.DumpWithOptionsAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)), ["-Fc", "-n", "public"]);
+        var target = "restored_" + Guid.NewGuid().ToString("N")[..8];
+
+        var restore = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "restore", dump, "--target-db", target, "--yes", "--no-safety-backup");
+
+        restore.ExitCode.Should().Be(0, restore.AllOutput);
+        await using var connection = await fixture.Server.OpenConnectionAsync(target);
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM public.users", connection);
+        ((long)(await count.ExecuteScalarAsync())!).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_data_only_dump_is_intact_in_the_quick_tier_and_its_full_verdict_says_it_needs_the_schema()
+    {
+        // Arrange: pg_dump --data-only keeps each data entry's dependency on a table definition it leaves out.
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpWithOptionsAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)), ["-Fc", "--data-only"]);
+
+        // Act
+        var quick = await QuickVerifier.VerifyDumpAsync(dump, new QuickVerificationOptions());
+        var full = await VerifyOneAsync(dump, VerificationExpectations.Default);
+        var inspect = await CliRunner.RunAsync(new Dictionary<string, string?>(), "inspect", dump);
+
+        // Assert
+        quick.Healthy.Should().BeTrue(string.Join("; ", quick.Failures.Select(f => $"{f.Name}: {f.Detail}")));
+        quick.Checks.Single(c => c.Name == "toc").Detail.Should().Contain("a data-only dump (pg_dump --data-only): it holds no schema");
+        full.Healthy.Should().BeFalse();
+        full.Checks.Single(c => c.Name == "restore").Detail.Should().Contain("cannot restore into an empty database");
+        inspect.ExitCode.Should().Be(0, inspect.AllOutput);
+        inspect.Output.Should().Contain("verdict:         complete").And.Contain("content:         data only").And.NotContain("inconsistent");
+    }
+
     /// <summary>The app's three tables, with an images table that has no user_id column.</summary>
     private const string PortfolioTablesSql = """
         CREATE TABLE public.users (id bigserial PRIMARY KEY, email text NOT NULL);

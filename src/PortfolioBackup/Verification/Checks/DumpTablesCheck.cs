@@ -1,6 +1,9 @@
 namespace PortfolioBackup.Verification.Checks;
 
-/// <summary><c>dump-tables</c>: every required table is created by the dump (a TABLE entry in its table of contents).</summary>
+/// <summary>
+/// <c>dump-tables</c>: every required table is created by the dump (a TABLE entry in its table of contents); in a data-only
+/// dump, which creates nothing, every required table has its rows there.
+/// </summary>
 internal sealed class DumpTablesCheck : IVerificationCheck
 {
     public string Name => "dump-tables";
@@ -15,11 +18,11 @@ internal sealed class DumpTablesCheck : IVerificationCheck
             return CheckResult.NotRun(Name, "the table of contents cannot be read");
         }
 
-        var created = toc.Entries.Where(e => e.Desc == "TABLE").Select(e => new TableName(e.Namespace ?? string.Empty, e.Tag)).ToHashSet();
+        var created = toc.Entries.Where(e => e.Desc == (toc.IsDataOnly ? "TABLE DATA" : "TABLE")).Select(e => new TableName(e.Namespace ?? string.Empty, e.Tag)).ToHashSet();
         var required = context.Expectations.RequiredTableNames;
         var missing = required.Where(t => !created.Contains(t)).ToList();
         return missing.Count > 0
             ? CheckResult.Fail(Name, $"required table{CheckText.Plural(missing.Count)} not in the dump: {string.Join(", ", missing)}")
-            : CheckResult.Pass(Name, $"{created.Count} tables in the dump; required present: {(required.Count == 0 ? "none configured" : string.Join(", ", required))}");
+            : CheckResult.Pass(Name, $"{created.Count} {(toc.IsDataOnly ? "tables with rows in the dump (data only, no definitions)" : "tables in the dump")}; required present: {(required.Count == 0 ? "none configured" : string.Join(", ", required))}");
     }
 }

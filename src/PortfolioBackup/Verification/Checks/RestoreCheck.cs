@@ -7,9 +7,9 @@ using PortfolioBackup.Verification.Loading;
 namespace PortfolioBackup.Verification.Checks;
 
 /// <summary>
-/// <c>restore</c>: the dump restores into a fresh database with the target's own <c>pg_restore</c>, with the options the
-/// operators' restore uses (<c>--clean --if-exists --no-owner --no-privileges</c>), stopping at the first error; with the
-/// parallel loader, the plain COPY rows arrive over N connections between pg_restore's schema and its indexes.
+/// <c>restore</c>: the dump restores into a fresh database with the target's own <c>pg_restore</c>, as a restore into a new
+/// database does (<see cref="FreshDatabase"/>), stopping at the first error; with the parallel loader, the plain COPY rows
+/// arrive over N connections between pg_restore's schema and its indexes.
 /// </summary>
 internal sealed class RestoreCheck : IVerificationCheck
 {
@@ -20,6 +20,13 @@ internal sealed class RestoreCheck : IVerificationCheck
     public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
         var server = context.Server ?? throw new InvalidOperationException("the restore check needs a throwaway server");
+        if ((await context.ArchiveAsync()).Toc is { IsDataOnly: true })
+        {
+            return CheckResult.Fail(Name,
+                "a data-only dump (pg_dump --data-only) holds no schema, so it cannot restore into an empty database; " +
+                "it restores only into a database that already has its tables (portfolio-backup restore … --target-db DB)");
+        }
+
         var database = $"verify_{Guid.NewGuid():N}"[..23];
         await using (var maintenance = new NpgsqlConnection(server.ConnectionString("postgres")))
         {
@@ -32,6 +39,14 @@ internal sealed class RestoreCheck : IVerificationCheck
                 : "SELECT format('CREATE DATABASE %I TEMPLATE template0', @name)";
             await Sql.ExecuteFormattedAsync(maintenance, create, database, cancellationToken);
             context.CreatedDatabase = database;
+        }
+
+        if (FreshDatabase.CreatesPublicSchema((await context.ArchiveAsync()).Entries))
+        {
+            await using var fresh = new NpgsqlConnection(server.ConnectionString(database));
+            await fresh.OpenAsync(cancellationToken);
+            await using var drop = new NpgsqlCommand(FreshDatabase.DropPublicSchema, fresh);
+            await drop.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var connections = Math.Max(1, context.Options.Jobs);
@@ -52,11 +67,9 @@ internal sealed class RestoreCheck : IVerificationCheck
         var mapped = await server.MapDumpAsync(context.ArchivePath, cancellationToken);
         var watch = Stopwatch.StartNew();
 
-        // --clean --if-exists as the restore command uses: a dump that creates its own schema public (pg_dump -n public)
-        // restores there, so it must restore here. Ownership and grants name production's roles, which a throwaway server lacks.
         var restore = await server.RunToolAsync(
             "pg_restore",
-            ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped],
+            [.. FreshDatabase.RestoreOptions, "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped],
             cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         if (!restore.Succeeded)

@@ -26,6 +26,7 @@ internal sealed class TocCheck : IVerificationCheck
         }
 
         var withData = toc.TableData.Count();
-        return CheckResult.Pass(Name, $"{toc.Entries.Count} entries read natively ({withData} table{CheckText.Plural(withData)} with data)");
+        var dataOnly = toc.IsDataOnly ? "; a data-only dump (pg_dump --data-only): it holds no schema, only rows for tables that must already exist" : string.Empty;
+        return CheckResult.Pass(Name, $"{toc.Entries.Count} entries read natively ({withData} table{CheckText.Plural(withData)} with data){dataOnly}");
     }
 }

@@ -17,10 +17,8 @@ internal static class ParallelRestore
         IRestoreServer server, string database, string dumpPath, ArchiveHeader header, ParallelLoadPlan plan, int connections, LoaderTuning tuning, PhaseTimings timings, CancellationToken cancellationToken)
     {
         var mapped = await server.MapDumpAsync(dumpPath, cancellationToken);
-        string[] common = ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", "-d", database];
-
-        // --clean --if-exists as the classic path: a dump that creates its own schema public must restore here too.
-        var schema = await timings.TimeAsync("restore: pre-data", () => server.RunToolAsync("pg_restore", ["--section=pre-data", "--clean", "--if-exists", .. common, mapped], cancellationToken));
+        string[] common = [.. FreshDatabase.RestoreOptions, "--exit-on-error", "--no-password", "-d", database];
+        var schema = await timings.TimeAsync("restore: pre-data", () => server.RunToolAsync("pg_restore", ["--section=pre-data", .. common, mapped], cancellationToken));
         if (!schema.Succeeded)
         {
             return Sql.FirstError("pg_restore", schema.StandardError, schema.ExitCode);
