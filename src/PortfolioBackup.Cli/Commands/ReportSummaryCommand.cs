@@ -64,6 +64,19 @@ internal static class ReportSummaryCommand
             }
         }
 
+        var warned = dumps.Where(d => d.Warnings is { Count: > 0 }).ToList();
+        if (warned.Count > 0)
+        {
+            text.Append("\n**Warnings** (the dump is faithful; the source deserves a look):\n\n");
+            foreach (var dump in warned)
+            {
+                foreach (var warning in dump.Warnings!)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"- `{Cell(Path.GetFileName(dump.File))}`: {Cell(warning)}\n");
+                }
+            }
+        }
+
         if (report.Notes is { Count: > 0 } notes)
         {
             text.Append('\n');

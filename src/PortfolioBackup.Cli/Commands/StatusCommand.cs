@@ -87,6 +87,12 @@ internal static class StatusCommand
         await output.WriteLineAsync(status.NewestVerified is { } v
             ? $"newest verified: {v.Backup.FileName} (taken {Utc(v.Backup.TakenAt)}, {BackupStatus.Old(v.Backup.AgeAt(status.Now))}; healthy at {Utc(v.Verification.VerifiedAt)} on {v.Verification.Engine}{(v.Verification.Image is null ? "" : " " + v.Verification.Image)}{(status.VerdictFromBucket ? ", verdict from the bucket" : "")}{(v.Verification.SignedBy is { } key && status.Options.Trust.Enforced ? $", signed by {key}" : "")})"
             : "newest verified: none");
+        foreach (var warning in status.NewestVerified?.Verification.Warnings ?? [])
+        {
+            // A faithful backup of a schema that moved is still the newest verified one; the change deserves a look.
+            await output.WriteLineAsync($"  warn  {warning}");
+        }
+
         await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
     }
 
@@ -103,7 +109,7 @@ internal static class StatusCommand
         status.Options.MaxVerifiedAge.TotalHours,
         status.NewestBackup is { } b ? new JsonBackup(b.FileName, b.TakenAt, (long)Math.Floor(b.AgeAt(status.Now).TotalSeconds), b.SizeBytes, null) : null,
         status.NewestVerified is { } v
-            ? new JsonBackup(v.Backup.FileName, v.Backup.TakenAt, (long)Math.Floor(v.Backup.AgeAt(status.Now).TotalSeconds), v.Backup.SizeBytes, v.Verification.VerifiedAt)
+            ? new JsonBackup(v.Backup.FileName, v.Backup.TakenAt, (long)Math.Floor(v.Backup.AgeAt(status.Now).TotalSeconds), v.Backup.SizeBytes, v.Verification.VerifiedAt) { Warnings = v.Verification.Warnings ?? [] }
             : null);
 
     private sealed record JsonStatus(
@@ -123,5 +129,10 @@ internal static class StatusCommand
         [property: JsonPropertyName("takenAt")] DateTimeOffset TakenAt,
         [property: JsonPropertyName("ageSeconds")] long AgeSeconds,
         [property: JsonPropertyName("sizeBytes")] long SizeBytes,
-        [property: JsonPropertyName("verifiedAt")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? VerifiedAt);
+        [property: JsonPropertyName("verifiedAt")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? VerifiedAt)
+    {
+        [JsonPropertyName("warnings")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<string>? Warnings { get; init; }
+    }
 }

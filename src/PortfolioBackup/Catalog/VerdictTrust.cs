@@ -22,8 +22,8 @@ public enum VerdictStanding
 
 /// <summary>
 /// The signature of a verdict: ECDSA P-256 with SHA-256 over its fields in a fixed order (the file, SHA-256, time, database,
-/// engine, image, health and every table's rows, sorted), so the same verdict read back from a ledger line or a bucket
-/// object checks the same, whatever order its JSON came in.
+/// engine, image, health, every table's rows sorted, its schema and its warnings), so the same verdict read back from a
+/// ledger line or a bucket object checks the same, whatever order its JSON came in.
 /// </summary>
 public static class VerdictSignature
 {
@@ -50,11 +50,30 @@ public static class VerdictSignature
             }
 
             writer.WriteEndArray();
+            WriteList(writer, entry.Schema);
+            WriteList(writer, entry.Warnings);
             writer.WriteStringValue(entry.SignedBy);
             writer.WriteEndArray();
         }
 
         return buffer.ToArray();
+    }
+
+    private static void WriteList(Utf8JsonWriter writer, IReadOnlyList<string>? items)
+    {
+        if (items is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        writer.WriteStartArray();
+        foreach (var item in items)
+        {
+            writer.WriteStringValue(item);
+        }
+
+        writer.WriteEndArray();
     }
 }
 

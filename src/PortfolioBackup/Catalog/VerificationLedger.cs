@@ -32,6 +32,14 @@ public sealed record LedgerEntry
     /// <summary>Rows per physical table ("schema.name") after restore.</summary>
     public IReadOnlyDictionary<string, long> Tables { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>The restored database's shape (see <c>RestoredSchema</c>), for the next verification's <c>schema</c> check; null in older entries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Schema { get; init; }
+
+    /// <summary>The checks that warned ("schema: + public.images.alt_text text"), for status; null in older entries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+
     /// <summary>The id of the key that signed the verdict (VERDICT_SIGNING_KEY), or null for an unsigned verdict.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SignedBy { get; init; }

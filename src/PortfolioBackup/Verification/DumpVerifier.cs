@@ -131,6 +131,7 @@ public sealed class DumpVerifier : IAsyncDisposable
             Checks = checks,
             Extensions = context.Extensions,
             Tables = context.Tables,
+            Schema = context.Schema,
             Sha256 = context.FileSha256,
             Database = context.Database,
             RestoredDatabase = kept,
@@ -209,5 +210,7 @@ public sealed class DumpVerifier : IAsyncDisposable
         Image = verdict.Image,
         Healthy = verdict.Healthy,
         Tables = verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal),
+        Schema = verdict.Schema,
+        Warnings = verdict.WarningChecks.Select(c => $"{c.Name}: {c.Detail}").ToList(),
     };
 }

@@ -85,6 +85,9 @@ public sealed record DumpVerdict
     /// <summary>Every physical table after restore with its exact row count.</summary>
     public IReadOnlyList<TableVerdict> Tables { get; init; } = [];
 
+    /// <summary>The restored database's shape (see <see cref="RestoredSchema"/>), or null when it was not restored.</summary>
+    public IReadOnlyList<string>? Schema { get; init; }
+
     /// <summary>Lower-case hex SHA-256 of the file (null when it could not be read).</summary>
     public string? Sha256 { get; init; }
 
@@ -120,6 +123,9 @@ public sealed record DumpVerdict
 
     /// <summary>The checks that passed with a warning.</summary>
     public IEnumerable<CheckResult> WarningChecks => Checks.Where(c => c.Status == CheckStatus.Warn);
+
+    /// <summary>Every warning of the verdict: each check that warned ("schema: …") and each note (<see cref="Warnings"/>).</summary>
+    public IReadOnlyList<string> AllWarnings => [.. WarningChecks.Select(c => $"{c.Name}: {c.Detail}"), .. Warnings];
 }
 
 /// <summary>The verdicts on every dump verified in one run, with notes on how the run was set up (engine choice, ignored files).</summary>

@@ -25,7 +25,7 @@ public sealed record VerificationReportDocument(string? Tier, IReadOnlyList<Veri
             d.Checks.Select(c => new Check(c.Name, c.Label, c.Passed, c.Detail)).ToList(),
             d.Extensions,
             d.Tables.Select(t => new Table(t.Schema, t.Name, t.Rows, t.ExpectedRows)).ToList(),
-            d.Warnings)).ToList(),
+            d.AllWarnings)).ToList(),
         report.Notes,
         report.AllHealthy);
 

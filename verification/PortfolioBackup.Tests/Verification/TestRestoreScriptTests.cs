@@ -10,11 +10,10 @@ namespace PortfolioBackup.Tests.Verification;
 public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
 {
     [Fact]
-    public async Task Backup_then_test_restore_shows_the_dump_healthy_with_exact_counts()
+    public async Task Backup_then_test_restore_shows_the_dump_healthy_with_exact_counts_and_records_the_schema_on_the_first_run()
     {
-        // Arrange: the sample's database name, so the suite compares the schema with the committed sample snapshot
-        // (a fresh name would make Snapshooter record a new snapshot file in the source tree).
-        const string database = "portfolio_sample";
+        // Arrange: production's own name, on its first run: nothing in the repository stands in for its schema.
+        const string database = "portfolio";
         await fixture.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database}");
         await fixture.ExecuteAsync("postgres", $"CREATE DATABASE {database} TEMPLATE {PostgresServerFixture.TemplateDatabase}");
         using var temp = new TempDirectory();
@@ -41,6 +40,17 @@ public sealed class TestRestoreScriptTests(PostgresServerFixture fixture)
         (result.StandardOutput + result.StandardError).Should().NotContain(fixture.Password);
         File.ReadAllText(report).Should().Contain($"\"file\": \"{Path.Combine(backupDir, dump)}\"").And.Contain("\"healthy\": true");
         Directory.GetFiles(temp.Combine("results"), "*.trx").Should().ContainSingle();
+        File.ReadAllText(Path.Combine(backupDir, "schema-snapshots", "portfolio.schema.json")).Should().Contain("column public.images.url text not null");
+
+        // The app migrates: the next run's verdict warns, and the suite's snapshot test names the change and how to accept it.
+        await fixture.ExecuteAsync(database, "ALTER TABLE images ADD COLUMN alt_text text; ALTER TABLE users ALTER COLUMN name DROP NOT NULL");
+        await Task.Delay(1100);
+        (await OperatorScripts.RunAsync("backup_db.sh", fixture.CliEnvironment(database, backupDir), temp.Path)).ExitCode.Should().Be(0);
+        var changed = await OperatorScripts.RunAsync("test_restore.sh", VerifyEnvironment(backupDir, temp, report), temp.Path);
+        changed.ExitCode.Should().Be(1, changed.StandardOutput + changed.StandardError);
+        changed.StandardOutput.Should().Contain("warn  schema: + public.images.alt_text text; ~ public.users.name text not null → text")
+            .And.Contain("Failed Newest_dump_has_the_recorded_schema")
+            .And.Contain($"If the change is intended, accept it with: rm '{Path.Combine(backupDir, "schema-snapshots", "portfolio.schema.json")}'");
     }
 
     [Fact]

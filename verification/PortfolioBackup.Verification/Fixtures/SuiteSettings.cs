@@ -61,6 +61,18 @@ public sealed record SuiteSettings
     /// <summary>VERIFY_SUMMARY_FILE: where to write the verdicts as text when the suite ends (test_restore.sh prints it).</summary>
     public string? SummaryPath { get; init; }
 
+    /// <summary>
+    /// Where the schema snapshots of the verified databases are kept: VERIFY_SNAPSHOT_DIR, else BACKUP_DIR/schema-snapshots;
+    /// null for the sample (its snapshot is committed in this project).
+    /// </summary>
+    public string? SnapshotDirectory { get; init; }
+
+    /// <summary>
+    /// SNAPSHOOTER_STRICT_MODE=on (this repository's CI): the sample's committed snapshot must exist. An operator's folder
+    /// always records a database's first snapshot: that first run is how it gets one.
+    /// </summary>
+    public bool StrictSnapshots { get; init; }
+
     /// <summary>Settings that could not be read; every test fails with them instead of guessing.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 
@@ -101,9 +113,12 @@ public sealed record SuiteSettings
             }
         }
 
+        var backupDirectory = Get("BACKUP_DIR");
         return new SuiteSettings
         {
-            BackupDirectory = Get("BACKUP_DIR"),
+            BackupDirectory = backupDirectory,
+            SnapshotDirectory = Get("VERIFY_SNAPSHOT_DIR") ?? (backupDirectory is null ? null : Path.Combine(backupDirectory, "schema-snapshots")),
+            StrictSnapshots = backupDirectory is null && Get("SNAPSHOOTER_STRICT_MODE")?.ToLowerInvariant() is "on" or "true",
             LatestOnly = Flag(Get("VERIFY_LATEST"), "VERIFY_LATEST", problems),
             Engine = engine,
             Image = Get("VERIFY_IMAGE"),

@@ -82,6 +82,9 @@ public sealed class CheckContext : IAsyncDisposable
     /// <summary>Extensions installed after restore, "name version".</summary>
     public IReadOnlyList<string> Extensions { get; internal set; } = [];
 
+    /// <summary>The restored database's shape (see <see cref="RestoredSchema"/>), once the <c>schema</c> check read it; else null.</summary>
+    public IReadOnlyList<string>? Schema { get; internal set; }
+
     /// <summary>Which loader the <c>restore</c> check ran ("pg_restore" or "parallel"), or null before it ran.</summary>
     public string? Loader { get; internal set; }
 

@@ -23,6 +23,7 @@ public static class VerificationTiers
         new RowCountsCheck(),
         new SequencesCheck(),
         new ExtensionVersionsCheck(),
+        new SchemaCheck(),
         .. expectations.SmokeQueries.Select(smoke => new SmokeCheck(smoke)),
         new RestoreTimeCheck(),
         new RowDropCheck(),
