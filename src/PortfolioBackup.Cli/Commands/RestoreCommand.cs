@@ -1,3 +1,4 @@
+using PortfolioBackup.Containers;
 using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
@@ -79,7 +80,7 @@ internal static class RestoreCommand
             }
             else if (parse.GetValue(composeService) is { } service)
             {
-                target = target with { Container = await ContainerLocator.ByComposeServiceAsync(service, cancellationToken), ComposeService = service };
+                target = target with { Container = await ContainerLocator.ByComposeServiceAsync(service, cancellationToken: cancellationToken), ComposeService = service };
             }
 
             var options = new RestoreOptions

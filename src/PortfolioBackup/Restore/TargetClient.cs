@@ -1,3 +1,4 @@
+using PortfolioBackup.Containers;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Tools;
 
@@ -107,14 +108,14 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
 
         var inside = $"/tmp/portfolio-restore-{Guid.NewGuid():N}.dump";
         _copies.Add(inside);
-        await Docker.RunCheckedAsync(["cp", source, $"{Container}:{inside}"], cancellationToken);
+        await DockerCli.RunCheckedAsync(["cp", source, $"{Container}:{inside}"], cancellationToken);
         _mapped[source] = inside;
         return inside;
     }
 
     /// <summary>Copies a file out of the container.</summary>
     public Task CopyOutAsync(string insidePath, string hostPath, CancellationToken cancellationToken) =>
-        Docker.RunCheckedAsync(["cp", $"{Container}:{insidePath}", hostPath], cancellationToken);
+        DockerCli.RunCheckedAsync(["cp", $"{Container}:{insidePath}", hostPath], cancellationToken);
 
     /// <summary>Remembers a file made inside the container so it is removed on dispose.</summary>
     public string TemporaryPathInside(string suffix)
@@ -141,7 +142,7 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try
             {
-                await Docker.RunAsync(["exec", Container, "rm", "-f", "--", path], timeout.Token);
+                await DockerCli.RunAsync(["exec", Container, "rm", "-f", "--", path], timeout.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or PortfolioBackupException)
             {
@@ -151,17 +152,6 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
         _copies.Clear();
     }
 
-    internal ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments)
-    {
-        var dockerArguments = new List<string> { "exec", "--env", $"PGUSER={Connection.User}" };
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["PGPASSWORD"] = Connection.Password };
-        if (Connection.Password is not null)
-        {
-            // Name only: docker copies the value from its own environment, so it never appears in any argument list.
-            dockerArguments.AddRange(["--env", "PGPASSWORD"]);
-        }
-
-        dockerArguments.AddRange([Container, tool, .. arguments]);
-        return new ToolInvocation("docker", dockerArguments) { Environment = environment, Secrets = Secrets };
-    }
+    internal ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments) =>
+        ContainerExec.Invocation(Container, Connection, tool, arguments) with { Secrets = Secrets };
 }

@@ -1,9 +1,9 @@
 using PortfolioBackup.Tools;
 
-namespace PortfolioBackup.Restore;
+namespace PortfolioBackup.Containers;
 
 /// <summary>The docker CLI through <see cref="ToolRunner"/>, with argument arrays.</summary>
-internal static class Docker
+internal static class DockerCli
 {
     public static Task<ToolResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         ToolRunner.RunAsync(new ToolInvocation("docker", arguments), cancellationToken);

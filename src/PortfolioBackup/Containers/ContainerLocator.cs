@@ -1,6 +1,6 @@
-namespace PortfolioBackup.Restore;
+namespace PortfolioBackup.Containers;
 
-/// <summary>Finds the running container to restore into, by name or by its compose service label (no compose plugin needed).</summary>
+/// <summary>Finds the running container that holds the database, by name or by its compose service label (no compose plugin needed).</summary>
 public static class ContainerLocator
 {
     /// <summary>The label docker compose puts on every service container.</summary>
@@ -9,7 +9,7 @@ public static class ContainerLocator
     /// <summary>Checks that the named container exists and runs; returns its name.</summary>
     public static async Task<string> ByNameAsync(string name, CancellationToken cancellationToken = default)
     {
-        var result = await Docker.RunAsync(["inspect", "--type", "container", "--format", "{{.State.Running}}", name], cancellationToken);
+        var result = await DockerCli.RunAsync(["inspect", "--type", "container", "--format", "{{.State.Running}}", name], cancellationToken);
         if (!result.Succeeded)
         {
             throw new ContainerNotFoundException($"no container named '{name}' exists ({ToolRunnerTail(result.StandardError)}). " +
@@ -18,16 +18,28 @@ public static class ContainerLocator
 
         if (result.StandardOutput.Trim() != "true")
         {
-            throw new ContainerNotFoundException($"the container '{name}' exists but is not running. Start it (e.g. 'docker compose up -d db') and run the restore again.");
+            throw new ContainerNotFoundException($"the container '{name}' exists but is not running. Start it (e.g. 'docker compose up -d db') and run the command again.");
         }
 
         return name;
     }
 
-    /// <summary>Finds the one running container labelled with the compose service; zero or several matches are an error listing what was found.</summary>
-    public static async Task<string> ByComposeServiceAsync(string service, CancellationToken cancellationToken = default)
+    /// <summary>The label docker compose puts on every container with its project's name.</summary>
+    public const string ComposeProjectLabel = "com.docker.compose.project";
+
+    /// <summary>
+    /// Finds the one running container labelled with the compose service (of <paramref name="project"/> first, when it names
+    /// one that has it); zero or several matches are an error listing what was found.
+    /// </summary>
+    public static async Task<string> ByComposeServiceAsync(string service, string? project = null, CancellationToken cancellationToken = default)
     {
         var matches = await ListAsync($"label={ComposeServiceLabel}={service}", cancellationToken);
+        if (project is not null && matches.Count > 1 && matches.Where(m => m.Project == project).ToList() is { Count: > 0 } own)
+        {
+            // Two projects on one host each have a db: the one of this folder's project is meant.
+            matches = own;
+        }
+
         if (matches.Count == 1)
         {
             return matches[0].Name;
@@ -37,7 +49,7 @@ public static class ContainerLocator
         {
             throw new ContainerNotFoundException(
                 $"{matches.Count} running containers belong to compose service '{service}': {string.Join(", ", matches.Select(m => $"{m.Name} (project {m.Project})"))}. " +
-                "Name the one to restore into with --container NAME.");
+                "Name the one you mean with --container NAME (or set COMPOSE_PROJECT_NAME).");
         }
 
         var others = await ListAsync($"label={ComposeServiceLabel}", cancellationToken);
@@ -51,8 +63,8 @@ public static class ContainerLocator
 
     private static async Task<List<(string Name, string Service, string Project)>> ListAsync(string filter, CancellationToken cancellationToken)
     {
-        var result = await Docker.RunCheckedAsync(
-            ["ps", "--filter", filter, "--format", "{{.Names}}\t{{.Label \"com.docker.compose.service\"}}\t{{.Label \"com.docker.compose.project\"}}"],
+        var result = await DockerCli.RunCheckedAsync(
+            ["ps", "--filter", filter, "--format", $"{{{{.Names}}}}\t{{{{.Label \"{ComposeServiceLabel}\"}}}}\t{{{{.Label \"{ComposeProjectLabel}\"}}}}"],
             cancellationToken);
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('\t'))
@@ -64,7 +76,7 @@ public static class ContainerLocator
     private static string ToolRunnerTail(string stderr) => Tools.ToolRunner.Tail(stderr).ReplaceLineEndings(" ").Trim() is { Length: > 0 } tail ? tail : "docker inspect failed";
 }
 
-/// <summary>The container to restore into was not found, is not running, or the compose service matched several.</summary>
+/// <summary>The database's container was not found, is not running, or the compose service matched several.</summary>
 public sealed class ContainerNotFoundException : PortfolioBackupException
 {
     /// <summary>Creates the exception with what was found and what to do.</summary>
