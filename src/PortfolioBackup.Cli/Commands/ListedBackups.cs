@@ -63,9 +63,12 @@ internal static class ListedBackups
             await output.WriteLineAsync($"ignored: {row.Entry.FileName} ({row.Entry.IgnoredReasonAt(now)}); not counted as a backup, never deleted");
         }
 
-        var total = rows.Where(r => !r.Entry.IsSymlink).Sum(r => r.Entry.SizeBytes);
-        var count = rows.Count == 1 ? "1 backup" : rows.Count.ToString(CultureInfo.InvariantCulture) + " backups";
-        await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {location}");
+        // The summary counts what counts as a backup; files only named like one are said apart.
+        var counted = rows.Where(r => r.Entry.CountsAt(now)).ToList();
+        var total = counted.Sum(r => r.Entry.SizeBytes);
+        var count = counted.Count == 1 ? "1 backup" : counted.Count.ToString(CultureInfo.InvariantCulture) + " backups";
+        var ignored = rows.Count - counted.Count;
+        await output.WriteLineAsync($"{count}, {ByteSize.Format(total)} in {location}{(ignored == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {ignored} more named like backups, ignored"))}");
     }
 
     /// <summary>"healthy 2026-12-02 03:15 UTC", "UNHEALTHY …", "healthy … (not trusted: unsigned)", "verdict on other bytes …" or "never verified".</summary>

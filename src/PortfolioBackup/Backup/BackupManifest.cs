@@ -115,16 +115,39 @@ public sealed record BackupManifest
         }
     }
 
-    /// <summary>Reads the manifest beside a dump, or returns null when there is none.</summary>
-    public static async Task<BackupManifest?> ReadForDumpAsync(string dumpPath, CancellationToken cancellationToken = default)
-    {
-        var path = BackupFileName.ManifestPathFor(dumpPath);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
+    /// <summary>A manifest is a few KiB; one larger than this is not ours and is never read into memory.</summary>
+    public const int MaxBytes = 1 << 20;
 
-        return FromJson(await File.ReadAllTextAsync(path, cancellationToken), path);
+    /// <summary>
+    /// Reads the manifest beside a dump, or returns null when there is none; a manifest that is not a regular file (a FIFO,
+    /// a symlink), larger than <see cref="MaxBytes"/> or not valid is an <see cref="InvalidManifestException"/>, never a hang.
+    /// </summary>
+    public static Task<BackupManifest?> ReadForDumpAsync(string dumpPath, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = BackupFileName.ManifestPathFor(dumpPath);
+        var (manifest, problem) = TryRead(path);
+        return problem is null ? Task.FromResult(manifest) : throw new InvalidManifestException(path, problem);
+    }
+
+    /// <summary>The manifest at <paramref name="path"/>: (null, null) when there is none, else the manifest or why it cannot be one; never throws.</summary>
+    public static (BackupManifest? Manifest, string? Problem) TryRead(string path)
+    {
+        var (text, problem) = Tools.SmallFile.TryRead(path, MaxBytes, followLinks: false);
+        return text is null ? (null, problem) : TryParse(text, path);
+    }
+
+    /// <summary>A manifest from its text, or why the text is not one; never throws.</summary>
+    public static (BackupManifest? Manifest, string? Problem) TryParse(string json, string source)
+    {
+        try
+        {
+            return (FromJson(json, source), null);
+        }
+        catch (InvalidManifestException ex)
+        {
+            return (null, ex.Problem);
+        }
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using PortfolioBackup.Backup;
 
@@ -11,7 +10,10 @@ namespace PortfolioBackup.Catalog;
 public static class BackupCatalog
 {
     /// <summary>A manifest is a few KiB; one larger than this is not ours and is never read into memory.</summary>
-    internal const int MaxManifestBytes = 1 << 20;
+    internal const int MaxManifestBytes = BackupManifest.MaxBytes;
+
+    /// <summary>Why a symbolic link named like a backup is not one: what it points to is not this folder's to vouch for.</summary>
+    internal const string SymlinkProblem = "a symbolic link, never followed: the backup folder holds its backups itself";
 
     /// <summary>Lists regular and pre-restore backups, newest first; a symlinked folder is resolved to its target first.</summary>
     public static Task<IReadOnlyList<BackupEntry>> ListAsync(string backupDirectory, CancellationToken cancellationToken = default)
@@ -68,8 +70,8 @@ public static class BackupCatalog
                 isSymlink,
                 kind)
             {
-                // A symlink is listed as it is and never followed: not counted towards MIN_BACKUPS, never deleted.
-                ContentProblem = isSymlink ? null : ProblemOf(info.FullName, size, manifest, manifestProblem),
+                // A symlink is listed as it is and never followed: never counted, never the newest, never deleted.
+                ContentProblem = isSymlink ? SymlinkProblem : ProblemOf(info.FullName, size, manifest, manifestProblem),
                 Sha256 = manifest?.Sha256?.ToLowerInvariant(),
                 Database = manifest?.Database,
             });
@@ -122,59 +124,12 @@ public static class BackupCatalog
         return BackupRule.HeaderProblem(Path.GetFileName(path), header[..read]);
     }
 
-    /// <summary>
-    /// The manifest at <paramref name="path"/>: (null, null) when there is none, else the manifest or why it cannot be read
-    /// (not a regular file, larger than <see cref="MaxManifestBytes"/>, not valid JSON of a manifest).
-    /// </summary>
-    internal static (BackupManifest? Manifest, string? Problem) ReadManifest(string path)
-    {
-        var kind = NativeFile.KindOf(path);
-        if (kind == FileKind.Missing)
-        {
-            return (null, null);
-        }
-
-        if (kind != FileKind.Regular)
-        {
-            return (null, "not a regular file");
-        }
-
-        using var handle = NativeFile.Open(path, NativeFile.ReadOnly | NativeFile.NonBlocking, out var errno);
-        if (handle.IsInvalid)
-        {
-            return (null, NativeFile.Describe(errno));
-        }
-
-        try
-        {
-            var length = RandomAccess.GetLength(handle);
-            if (length > MaxManifestBytes)
-            {
-                return (null, string.Create(CultureInfo.InvariantCulture, $"{length} bytes, more than a manifest's {MaxManifestBytes}"));
-            }
-
-            var bytes = new byte[length];
-            var read = RandomAccess.Read(handle, bytes, 0);
-            return ParseManifest(bytes.AsSpan(0, read), path);
-        }
-        catch (IOException ex)
-        {
-            return (null, ex.Message);
-        }
-    }
+    /// <summary>The manifest at <paramref name="path"/>, or why it cannot be read (see <see cref="BackupManifest.TryRead"/>).</summary>
+    internal static (BackupManifest? Manifest, string? Problem) ReadManifest(string path) => BackupManifest.TryRead(path);
 
     /// <summary>A manifest from its bytes, or why they are not one; never throws.</summary>
-    internal static (BackupManifest? Manifest, string? Problem) ParseManifest(ReadOnlySpan<byte> bytes, string source)
-    {
-        try
-        {
-            return (BackupManifest.FromJson(Encoding.UTF8.GetString(bytes), source), null);
-        }
-        catch (InvalidManifestException ex)
-        {
-            return (null, ex.Problem);
-        }
-    }
+    internal static (BackupManifest? Manifest, string? Problem) ParseManifest(ReadOnlySpan<byte> bytes, string source) =>
+        BackupManifest.TryParse(Encoding.UTF8.GetString(bytes), source);
 
     private static string? ProblemOf(string path, long size, BackupManifest? manifest, string? manifestProblem) =>
         HeaderProblemOf(path) is { } header

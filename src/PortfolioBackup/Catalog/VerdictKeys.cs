@@ -83,9 +83,9 @@ public static class VerdictKeys
             using var key = ECDsa.Create();
             try
             {
-                if (item.StartsWith(SecretPrefix, StringComparison.Ordinal) || item.Contains("PRIVATE KEY", StringComparison.Ordinal))
+                if (item.Contains("SECRET", StringComparison.OrdinalIgnoreCase) || item.Contains("PRIVATE KEY", StringComparison.Ordinal))
                 {
-                    throw new ConfigurationException([$"{source} holds a secret key: the droplet needs only the public key ({PublicPrefix}…), never the signing key"]);
+                    throw new ConfigurationException([$"{source} holds a secret key (the value is not shown): the droplet needs only the public key ({PublicPrefix}…), never a signing or age secret key"]);
                 }
 
                 if (item.StartsWith(PublicPrefix, StringComparison.Ordinal))
@@ -98,14 +98,14 @@ public static class VerdictKeys
                 }
                 else
                 {
-                    throw new ConfigurationException([$"{source}: '{Shorten(item)}' is not a verdict public key (expected {PublicPrefix}… as 'portfolio-backup verdict-key' prints it)"]);
+                    throw new ConfigurationException([$"{source}: {Shown(item)} is not a verdict public key (expected {PublicPrefix}… as 'portfolio-backup verdict-key' prints it)"]);
                 }
 
                 RequireP256(key, source);
             }
             catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
             {
-                throw new ConfigurationException([$"{source}: '{Shorten(item)}' is not a verdict public key ({ex.Message})"]);
+                throw new ConfigurationException([$"{source}: {Shown(item)} is not a verdict public key ({ex.Message})"]);
             }
 
             var spki = key.ExportSubjectPublicKeyInfo();
@@ -118,7 +118,7 @@ public static class VerdictKeys
     // PEM blocks keep their lines; one-line keys are separated by spaces, commas or new lines.
     private static IEnumerable<string> Split(string text)
     {
-        var rest = text.Trim();
+        var rest = text.Trim().Trim(',').Trim();
         while (rest.Length > 0)
         {
             if (rest.StartsWith("-----BEGIN", StringComparison.Ordinal))
@@ -148,5 +148,7 @@ public static class VerdictKeys
     private static ConfigurationException Invalid(string source, Exception? cause) =>
         new([$"{source} is not a verdict signing key (expected the {SecretPrefix}… line 'portfolio-backup verdict-key' prints, or a PEM EC private key{(cause is null ? "" : "; " + cause.GetType().Name)}); the value is not shown"]);
 
-    private static string Shorten(string item) => item.Length <= 24 ? item : item[..24] + "…";
+    // Only a value that is plainly a public key gone wrong is shown; anything else may be a secret pasted in the wrong place.
+    private static string Shown(string item) =>
+        item.StartsWith(PublicPrefix, StringComparison.Ordinal) ? $"'{(item.Length <= 32 ? item : item[..32] + "…")}'" : "an entry (not shown)";
 }

@@ -110,18 +110,21 @@ public static class ComposeImageResolver
     private static async Task<IReadOnlyDictionary<string, string>> ReadDotEnvAsync(string directory, IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         var path = Path.Combine(directory, ".env");
-        if (!File.Exists(path))
-        {
-            return new Dictionary<string, string>();
-        }
+        var text = await ReadAsync(path, cancellationToken);
+        return text is null ? new Dictionary<string, string>() : DotEnvFile.Parse(text, path, name => environment.GetValueOrDefault(name));
+    }
 
-        var text = await File.ReadAllTextAsync(path, cancellationToken);
-        return DotEnvFile.Parse(text, path, name => environment.GetValueOrDefault(name));
+    // A compose file or .env that is a FIFO, a device or huge is named, never waited on.
+    private static Task<string?> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (text, problem) = Tools.SmallFile.TryRead(path, 4 << 20, followLinks: true);
+        return problem is null ? Task.FromResult(text) : throw new ConfigurationException([$"{path} cannot be read: {problem}"]);
     }
 
     private static async Task<YamlMappingNode?> LoadAsync(string file, CancellationToken cancellationToken)
     {
-        var text = await File.ReadAllTextAsync(file, cancellationToken);
+        var text = await ReadAsync(file, cancellationToken) ?? throw new ConfigurationException([$"{file} does not exist"]);
         var stream = new YamlStream();
         try
         {

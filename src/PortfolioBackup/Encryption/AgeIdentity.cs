@@ -1,4 +1,3 @@
-using System.Text;
 using PortfolioBackup.Configuration;
 
 namespace PortfolioBackup.Encryption;
@@ -94,34 +93,23 @@ public sealed partial class AgeIdentity
         return hasFile ? FromFile(file!) : null;
     }
 
-    /// <summary>Reads the key from a file (at most 64 KiB); throws <see cref="ConfigurationException"/> when it cannot.</summary>
+    /// <summary>Reads the key from a file (at most 64 KiB, never a pipe or a device); throws <see cref="ConfigurationException"/> when it cannot.</summary>
     public static AgeIdentity FromFile(string path)
     {
-        try
+        var (text, problem) = Tools.SmallFile.TryRead(path, (int)MaxBytes, followLinks: true);
+        if (problem is not null)
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw new ConfigurationException([$"{FileVariable}={path} does not exist (expected the file age-keygen wrote)"]);
-            }
-
-            if (info.Length > MaxBytes)
-            {
-                throw new ConfigurationException([$"{FileVariable}={path} is {info.Length} bytes, more than an age identity file can be (at most {MaxBytes})"]);
-            }
-
-            var text = File.ReadAllText(path, Encoding.UTF8);
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                throw new ConfigurationException([$"{FileVariable}={path} is empty (expected the file age-keygen wrote)"]);
-            }
-
-            return FromText(text, $"{FileVariable}={path}");
+            throw new ConfigurationException([$"{FileVariable}={path} cannot be read: {problem} (expected the file age-keygen wrote)"]);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+        if (text is null)
         {
-            throw new ConfigurationException([$"{FileVariable}={path} cannot be read ({ex.Message})"]);
+            throw new ConfigurationException([$"{FileVariable}={path} does not exist (expected the file age-keygen wrote)"]);
         }
+
+        return string.IsNullOrWhiteSpace(text)
+            ? throw new ConfigurationException([$"{FileVariable}={path} is empty (expected the file age-keygen wrote)"])
+            : FromText(text, $"{FileVariable}={path}");
     }
 
     /// <summary>Names the source, never the key.</summary>

@@ -42,27 +42,12 @@ public static partial class AgeRecipients
             return [];
         }
 
-        string text;
-        try
+        var (text, problem) = Tools.SmallFile.TryRead(file, (int)MaxFileBytes, followLinks: true);
+        if (problem is not null || text is null)
         {
-            var info = new FileInfo(file);
-            if (!info.Exists)
-            {
-                problems.Add($"BACKUP_AGE_RECIPIENTS_FILE={file} does not exist (expected a file with one age1… public key per line, e.g. from age-keygen -y)");
-                return [];
-            }
-
-            if (info.Length > MaxFileBytes)
-            {
-                problems.Add($"BACKUP_AGE_RECIPIENTS_FILE={file} is {info.Length} bytes, more than a list of public keys can be (at most {MaxFileBytes})");
-                return [];
-            }
-
-            text = File.ReadAllText(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problems.Add($"BACKUP_AGE_RECIPIENTS_FILE={file} cannot be read ({ex.Message})");
+            problems.Add(problem is null
+                ? $"BACKUP_AGE_RECIPIENTS_FILE={file} does not exist (expected a file with one age1… public key per line, e.g. from age-keygen -y)"
+                : $"BACKUP_AGE_RECIPIENTS_FILE={file} cannot be read: {problem}");
             return [];
         }
 
@@ -92,7 +77,9 @@ public static partial class AgeRecipients
             }
             else if (!IsValid(key))
             {
-                problems.Add($"{source}: '{Shorten(key)}' is not an age public key (expected age1 followed by 58 lowercase bech32 characters)");
+                // Shown only when it looks like a public key gone wrong; anything else may be a secret pasted in the wrong place.
+                var shown = key.StartsWith("age1", StringComparison.Ordinal) ? $"'{Shorten(key)}'" : "a value";
+                problems.Add($"{source}: {shown} is not an age public key (expected age1 followed by 58 lowercase bech32 characters)");
             }
         }
 

@@ -76,7 +76,7 @@ internal static class AgeTool
     /// <summary>"encrypted for age1…" from the manifest, or that the recipients are unknown without one.</summary>
     public static string EncryptedFor(IReadOnlyList<string>? recipients) =>
         recipients is { Count: > 0 }
-            ? $"encrypted for {string.Join(", ", recipients)}"
+            ? $"encrypted for {string.Join(", ", recipients.Select(r => AgeRecipients.IsValid(r) ? r : "(a manifest entry that is not an age public key, not shown)"))}"
             : "encrypted with age (for recipients unknown: no manifest names them, and the age header does not)";
 
     /// <summary>The verdict when no identity was given.</summary>

@@ -75,8 +75,9 @@ internal static class OffsiteErrors
             $"the S3 endpoint {settings.EndpointText} is unreachable while {action} {settings.Location}: {Innermost(network).Message} (check {OffsiteSettingsReader.EndpointVariable} and the network)",
             outer);
 
+    // An HttpIOException is a body that stopped midway (ResponseEnded: the peer closed cleanly before Content-Length).
     private static bool IsNetwork(Exception ex) =>
-        ex is HttpRequestException or SocketException or TimeoutException
+        ex is HttpRequestException or HttpIOException or SocketException or TimeoutException
         || ex is TaskCanceledException { CancellationToken.IsCancellationRequested: false }
         || (ex is IOException && ex.InnerException is SocketException)
         || (ex.InnerException is { } inner && inner != ex && IsNetwork(inner));

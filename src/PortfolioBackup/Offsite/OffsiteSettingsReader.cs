@@ -50,6 +50,12 @@ public static partial class OffsiteSettingsReader
 
         var rest = s3Uri[Scheme.Length..];
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if ((slash < 0 ? rest : rest[..slash]).Contains('@', StringComparison.Ordinal))
+        {
+            // Never repeated back: it is most likely a key and a secret.
+            throw new ConfigurationException(["the s3:// address holds credentials (user:secret@…), which are not shown and not used; give them in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and write s3://bucket/prefix"]);
+        }
+
         var bucket = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
 

@@ -13,6 +13,9 @@ public sealed partial class OffsiteStore : IDisposable
 {
     private const int HeadsAtOnce = 16;
 
+    // 1000 keys a page: a million objects under one prefix is far past any retention of backups and their verdicts.
+    private const int MaxListingPages = 1000;
+
     private readonly AmazonS3Client _client;
 
     private OffsiteStore(OffsiteSettings settings, OffsiteStoreOptions options, AmazonS3Client client)
@@ -156,6 +159,7 @@ public sealed partial class OffsiteStore : IDisposable
     {
         var found = new List<(string, string, long)>();
         var request = new ListObjectsV2Request { BucketName = Settings.Bucket, Prefix = startingWith ?? listPrefix, Delimiter = "/" };
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             using var deadline = MetadataDeadline(cancellationToken);
@@ -168,16 +172,30 @@ public sealed partial class OffsiteStore : IDisposable
 
             foreach (var item in page.S3Objects ?? [])
             {
-                var name = item.Key[listPrefix.Length..];
+                // A key the service lists outside what was asked for is not ours to name, let alone to delete.
+                if (item.Key is not { } key || !key.StartsWith(request.Prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var name = key[listPrefix.Length..];
                 if (name.Length > 0 && !name.Contains('/', StringComparison.Ordinal))
                 {
-                    found.Add((name, item.Key, item.Size ?? 0));
+                    found.Add((name, key, item.Size ?? 0));
                 }
             }
 
             if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
             {
                 return found;
+            }
+
+            // A listing that hands back a token it gave before, or goes on past any real retention, never ends.
+            if (!tokens.Add(page.NextContinuationToken) || tokens.Count > MaxListingPages)
+            {
+                throw new OffsiteException(
+                    OffsiteFailure.Service,
+                    $"the listing of {Settings.Location} at {Settings.EndpointText} does not end ({(tokens.Count > MaxListingPages ? $"more than {MaxListingPages} pages" : "the same continuation token twice")}): is {OffsiteSettingsReader.EndpointVariable} a working S3 service?");
             }
 
             request.ContinuationToken = page.NextContinuationToken;

@@ -59,9 +59,15 @@ internal static class RestorePreflight
         }
 
         var manifest = await BackupManifest.ReadForDumpAsync(dumpPath, cancellationToken);
-        return manifest?.Encryption?.Recipients is { Count: > 0 } recipients
-            ? recipients
-            : throw new Configuration.ConfigurationException([
+        if (manifest?.Encryption?.Recipients is { Count: > 0 } named)
+        {
+            // Validated as BACKUP_AGE_RECIPIENTS is: a manifest is a file anyone with the folder can edit.
+            var problems = new List<string>();
+            var recipients = AgeRecipients.Parse(string.Join('\n', named), $"the manifest of {Path.GetFileName(dumpPath)} (encryption.recipients)", allowComments: false, problems);
+            return problems.Count == 0 ? recipients : throw new Configuration.ConfigurationException([.. problems, "set BACKUP_AGE_RECIPIENTS for the safety backup, or pass --no-safety-backup; nothing was changed"]);
+        }
+
+        throw new Configuration.ConfigurationException([
                 $"{Path.GetFileName(dumpPath)} is encrypted, but no recipients are known for the safety backup of the target (no BACKUP_AGE_RECIPIENTS, and no manifest names them): " +
                 "set BACKUP_AGE_RECIPIENTS so the safety backup is encrypted too, or pass --no-safety-backup; nothing was changed"]);
     }

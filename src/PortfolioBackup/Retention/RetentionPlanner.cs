@@ -17,10 +17,10 @@ internal static class RetentionPlanner
             .ToList();
         entries = entries.Where(e => e.IgnoredReasonAt(now) is null).ToList();
 
-        // Only real regular files count towards MinBackups: a symlink or a safety backup must not use up a slot and
-        // thereby expose a real backup to deletion.
+        // Only regular backups count towards MinBackups: a safety backup must not use up a slot and thereby expose a real
+        // backup to deletion (a symlink is never a backup at all, see BackupRule).
         var newest = entries
-            .Where(e => e.Kind == BackupKind.Regular && !e.IsSymlink)
+            .Where(e => e.Kind == BackupKind.Regular)
             .OrderByDescending(e => e.TakenAt)
             .Take(options.MinBackups)
             .ToHashSet();
@@ -38,7 +38,6 @@ internal static class RetentionPlanner
             var ageText = BackupAge.Format(age);
             string? keepReason =
                 entry.Kind == BackupKind.PreRestore ? "pre-restore safety backup, never pruned"
-                : entry.IsSymlink ? "symlink, not followed or deleted"
                 : protectedNames.Contains(entry.FileName) ? "protected"
                 // Exactly RetentionDays old is still kept: only strictly older backups go.
                 : age <= limit ? $"age {ageText} <= {Days(options.RetentionDays)}"

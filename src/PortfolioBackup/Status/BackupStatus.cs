@@ -69,7 +69,9 @@ public sealed record BackupStatus(
 
     /// <summary>An age as status prints it: "3 h old", "under 1 min old", "in the future".</summary>
     public static string Old(TimeSpan age) =>
-        age < TimeSpan.Zero ? "in the future" : age < TimeSpan.FromMinutes(1) ? "under 1 min old" : BackupAge.Format(age) + " old";
+        age < -BackupEntry.ClockSkewAllowance ? "in the future"
+        : age < TimeSpan.FromMinutes(1) ? "under 1 min old" // a clock a few minutes ahead still counts as now
+        : BackupAge.Format(age) + " old";
 
     /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump.</summary>
     public static async Task<BackupStatus> CheckAsync(BackupStatusOptions options, CancellationToken cancellationToken = default)
@@ -109,8 +111,10 @@ public sealed record BackupStatus(
         if (verified is null)
         {
             var untrusted = verdicts.All.Count(v => !v.Trusted && v.Entry.Healthy);
-            problems.Add(verdicts.All.Count == 0
+            problems.Add(verdicts.All.Count == 0 && contents.Unreadable is null
                 ? "no verified backup (no verification ledger yet; run portfolio-backup verify)"
+                : verdicts.All.Count == 0
+                ? "no verified backup (the verification ledger cannot be read)"
                 : untrusted > 0
                     ? $"no verified backup (no trusted healthy verification of a backup that is still there unchanged; {untrusted} healthy verdict(s) not signed by a key in {VerdictKeys.TrustedVariable})"
                     : "no verified backup (no healthy verification of a backup that is still there unchanged)");

@@ -76,17 +76,11 @@ public sealed record VerificationExpectations
             return Default;
         }
 
-        string json;
-        try
-        {
-            json = await File.ReadAllTextAsync(path, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw Invalid(path, $"it cannot be read ({ex.Message})");
-        }
-
-        return Parse(json, path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var (json, problem) = Tools.SmallFile.TryRead(path, 1 << 20, followLinks: true);
+        return problem is not null ? throw Invalid(path, $"it cannot be read ({problem})")
+            : json is null ? throw Invalid(path, "it cannot be read (it does not exist)")
+            : Parse(json, path);
     }
 
     /// <summary>Parses and validates expectations JSON; <paramref name="source"/> names the file in errors.</summary>

@@ -30,6 +30,9 @@ public sealed class CuttingProxy : IAsyncDisposable
     /// <summary>The end of the request path whose responses are cut; null passes everything through.</summary>
     public string? CutPathSuffix { get; set; }
 
+    /// <summary>True (default) ends a cut with a reset (RST); false with a clean close (FIN), the body simply shorter than announced.</summary>
+    public bool Reset { get; set; } = true;
+
     /// <summary>How many responses were cut so far.</summary>
     public int Cuts => Volatile.Read(ref _cuts);
 
@@ -149,8 +152,12 @@ public sealed class CuttingProxy : IAsyncDisposable
         await to.FlushAsync(cancellationToken);
         Interlocked.Increment(ref _cuts);
 
-        // Linger 0 makes Close send RST: "Connection reset by peer" on the other side.
-        client.Client.LingerState = new LingerOption(true, 0);
+        // Linger 0 makes Close send RST ("Connection reset by peer"); otherwise a FIN ends a body shorter than announced.
+        if (Reset)
+        {
+            client.Client.LingerState = new LingerOption(true, 0);
+        }
+
         client.Client.Close();
     }
 

@@ -50,6 +50,31 @@ public sealed class EncryptedSafetyAndKeysTests(PostgresServerFixture fixture, S
     }
 
     [Fact(Timeout = 300_000)]
+    public async Task A_manifest_edited_to_name_a_secret_as_recipient_is_refused_and_never_printed()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var backups = _dir.Combine("backups");
+        var droplet = fixture.CliEnvironment(database, backups);
+        droplet["BACKUP_AGE_RECIPIENTS"] = _key.Public;
+        (await CliRunner.RunAsync(droplet, "backup")).ExitCode.Should().Be(0);
+        var dump = Directory.GetFiles(backups, "backup_*.dump.age").Single();
+        var manifest = PortfolioBackup.Backup.BackupFileName.ManifestPathFor(dump);
+        await File.WriteAllTextAsync(manifest, (await File.ReadAllTextAsync(manifest)).Replace(_key.Public, _key.SecretLine, StringComparison.Ordinal));
+        var emergency = fixture.CliEnvironment(database, backups);
+        emergency["AGE_IDENTITY"] = _key.Secret;
+
+        var restore = await CliRunner.RunAsync(emergency, "restore", dump, "--yes");
+        var inspect = await CliRunner.RunAsync(new Dictionary<string, string?>(), "inspect", dump);
+
+        restore.ExitCode.Should().Be(2, restore.AllOutput);
+        restore.Error.Should().Contain("(encryption.recipients)").And.Contain("holds a secret key");
+        foreach (var run in new[] { restore, inspect })
+        {
+            run.AllOutput.Should().NotContain(_key.SecretLine[15..40]);
+        }
+    }
+
+    [Fact(Timeout = 300_000)]
     public async Task A_passphrase_protected_identity_is_a_configuration_error_naming_the_key_and_writes_no_verdict()
     {
         var database = await fixture.CreateDatabaseAsync();

@@ -64,8 +64,10 @@ public sealed class NightlyFromBucketTests(PostgresServerFixture fixture, S3Serv
         (await store.ListVerdictsAsync()).Entries.Should().ContainSingle().Which.Healthy.Should().BeFalse("the bucket's copy is not what its name promises");
     }
 
-    [Fact(Timeout = 300_000)]
-    public async Task A_download_that_keeps_breaking_off_fails_that_backup_alone_and_writes_no_verdict_on_it()
+    [Theory(Timeout = 300_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_download_that_keeps_breaking_off_fails_that_backup_alone_and_writes_no_verdict_on_it(bool reset)
     {
         var database = await fixture.CreateDatabaseAsync();
         var droplet = fixture.CliEnvironment(database, _dir.Combine("backups")).WithBucket(s3, _prefix);
@@ -73,7 +75,7 @@ public sealed class NightlyFromBucketTests(PostgresServerFixture fixture, S3Serv
         await Task.Delay(1100);
         (await CliRunner.RunAsync(droplet, "backup")).ExitCode.Should().Be(0);
         var names = Directory.GetFiles(_dir.Combine("backups"), "backup_*.dump").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        await using var proxy = new CuttingProxy(s3.Endpoint) { CutPathSuffix = "/" + names[1] };
+        await using var proxy = new CuttingProxy(s3.Endpoint) { CutPathSuffix = "/" + names[1], Reset = reset };
         var nightly = Nightly();
         nightly["BACKUP_S3_ENDPOINT"] = proxy.Endpoint.ToString();
 

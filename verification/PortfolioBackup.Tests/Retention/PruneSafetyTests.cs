@@ -89,7 +89,25 @@ public sealed class PruneSafetyTests : IDisposable
         File.ReadAllText(target).Should().Be("outside the backup folder");
         new FileInfo(link).LinkTarget.Should().Be(target, "the link itself is not deleted either");
         File.Exists(old).Should().BeFalse("the symlink must not take a MinBackups slot from a real backup");
-        result.Kept.Should().ContainSingle(k => k.Backup.IsSymlink).Which.Reason.Should().Contain("symlink");
+        result.Ignored.Should().ContainSingle(k => k.Backup.IsSymlink).Which.Reason.Should().Contain("a symbolic link, never followed");
+    }
+
+    [Fact]
+    public async Task A_dangling_symlink_named_like_a_fresh_backup_is_never_the_newest_for_status_verify_or_the_suite()
+    {
+        // The hostile run: status said OK with the real newest backup days old, and verify --latest picked the link.
+        var now = new BackupFolder(_directory, DateTimeOffset.UtcNow);
+        var real = now.Backup(TimeSpan.FromHours(60));
+        var link = Path.Combine(_folder.Path, BackupFileName.For(DateTimeOffset.UtcNow.AddMinutes(-1)));
+        File.CreateSymbolicLink(link, "/nonexistent");
+        var environment = new Dictionary<string, string?> { ["BACKUP_DIR"] = _folder.Path };
+
+        var status = await CliRunner.RunAsync(environment, "status", "--max-age-hours", "26");
+        var latest = DumpSelector.Select(_folder.Path, latest: true, DateTimeOffset.UtcNow);
+
+        status.ExitCode.Should().Be(1, status.AllOutput);
+        status.Output.Should().StartWith("CRITICAL - ").And.Contain($"newest backup {Path.GetFileName(real)} is 2 d 12 h old");
+        latest.Paths.Should().Equal(real);
     }
 
     [Fact]
@@ -104,7 +122,7 @@ public sealed class PruneSafetyTests : IDisposable
         var result = await Pruner.PruneAsync(Options());
 
         File.Exists(old).Should().BeTrue("a manifest that is a link is not read, so nothing proves the dump is a backup");
-        result.Ignored.Should().ContainSingle().Which.Reason.Should().Contain("its manifest cannot be read (not a regular file)");
+        result.Ignored.Should().ContainSingle().Which.Reason.Should().Contain("its manifest cannot be read (a symbolic link, which is not followed)");
         File.Exists(target).Should().BeTrue();
     }
 

@@ -33,7 +33,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
         verdict.Checks.Where(c => !c.Passed).Should().BeEmpty();
         verdict.Healthy.Should().BeTrue();
         verdict.Checks.Select(c => c.Name).Should().Equal(
-            "file", "toc", "data", "dump-rows", "dump-tables", "target", "restore", "extensions", "tables", "row-counts", "sequences", "extension-versions", "restore-time", "row-drop");
+            "file", "toc", "data", "dump-rows", "dump-tables", "target", "restore", "extensions", "tables", "row-counts", "sequences", "extension-versions", "schema", "restore-time", "row-drop");
         verdict.Tables.ToDictionary(t => $"{t.Schema}.{t.Name}", t => t.Rows).Should().BeEquivalentTo(PostgresServerFixture.SeedRowCounts);
         verdict.Tables.Should().OnlyContain(t => t.ExpectedRows == t.Rows);
         verdict.Extensions.Should().Contain(e => e.StartsWith("citext ")).And.Contain(e => e.StartsWith("pg_trgm ")).And.Contain(e => e.StartsWith("plpgsql "));

@@ -43,6 +43,20 @@ public sealed class SchemaCheckTests(PostgresServerFixture fixture) : IDisposabl
     }
 
     [Fact]
+    public async Task An_unreadable_ledger_makes_the_comparisons_warn_that_they_did_not_compare()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var environment = fixture.CliEnvironment(database, _dir.Path);
+        (await CliRunner.RunAsync(environment, "backup")).ExitCode.Should().Be(0);
+        File.CreateSymbolicLink(PortfolioBackup.Catalog.VerificationLedger.PathIn(_dir.Path), "/nonexistent");
+
+        var verify = await CliRunner.RunAsync(environment, "verify", "--latest", "--engine", "local");
+
+        verify.Output.Should().Contain("warn  row-drop: not compared with earlier verifications: the verification ledger")
+            .And.Contain("warn  schema: 11 tables, 33 columns; not compared with earlier verifications");
+    }
+
+    [Fact]
     public async Task A_migration_between_two_backups_is_a_schema_warning_in_the_verdict_the_report_the_summary_and_status()
     {
         var database = await fixture.CreateDatabaseAsync();

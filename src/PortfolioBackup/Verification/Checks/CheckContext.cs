@@ -98,12 +98,12 @@ public sealed class CheckContext : IAsyncDisposable
 
     /// <summary>
     /// The verdicts earlier verifications left (the ledger and <see cref="CheckContextOptions.EarlierVerdicts"/>), judged by the
-    /// trust in force; read when a check first asks.
+    /// trust in force, and why the ledger that is there could not be read (a comparison then says it could not compare).
     /// </summary>
-    internal async Task<Catalog.VerdictBook> EarlierVerdictsAsync(CancellationToken cancellationToken)
+    internal async Task<(Catalog.VerdictBook Verdicts, string? Unreadable)> EarlierVerdictsAsync(CancellationToken cancellationToken)
     {
-        var ledger = Options.LedgerDirectory is { } directory ? await Catalog.VerificationLedger.ReadAsync(directory, cancellationToken) : [];
-        return new Catalog.VerdictBook([.. ledger, .. Options.EarlierVerdicts], Options.Trust);
+        var ledger = Options.LedgerDirectory is { } directory ? await Catalog.VerificationLedger.LoadAsync(directory, cancellationToken) : Catalog.LedgerContents.Empty;
+        return (new Catalog.VerdictBook([.. ledger.Entries, .. Options.EarlierVerdicts], Options.Trust), ledger.Unreadable);
     }
 
     /// <summary>Reads the file's first bytes and its manifest; nothing else is read until a check asks.</summary>

@@ -18,7 +18,14 @@ internal sealed class RowDropCheck : IVerificationCheck
         }
 
         // The ledger and the bucket's verdicts alike: the nightly job verifies in a fresh folder, its history is in the bucket.
-        var previous = (await context.EarlierVerdictsAsync(cancellationToken)).NewestHealthy(context.Database);
+        var (earlier, unreadable) = await context.EarlierVerdictsAsync(cancellationToken);
+        if (unreadable is not null)
+        {
+            // The dump is still what it is; what is missing is the comparison, and that must not read as "no drop".
+            return CheckResult.Warn(Name, $"not compared with earlier verifications: {unreadable}");
+        }
+
+        var previous = earlier.NewestHealthy(context.Database);
         if (previous is null)
         {
             return CheckResult.Pass(Name, $"no earlier healthy verification of database {context.Database ?? "(unknown)"} to compare with");

@@ -20,7 +20,13 @@ internal sealed class SchemaCheck : IVerificationCheck
         var tables = schema.Count(l => l.StartsWith("table ", StringComparison.Ordinal));
         var columns = schema.Count(l => l.StartsWith("column ", StringComparison.Ordinal));
         var shape = $"{tables} table{CheckText.Plural(tables)}, {columns} column{CheckText.Plural(columns)}";
-        var previous = (await context.EarlierVerdictsAsync(cancellationToken)).All
+        var (earlier, unreadable) = await context.EarlierVerdictsAsync(cancellationToken);
+        if (unreadable is not null)
+        {
+            return CheckResult.Warn(Name, $"{shape}; not compared with earlier verifications: {unreadable}");
+        }
+
+        var previous = earlier.All
             .Where(v => v.Trusted && v.Entry.Healthy && v.Entry.Schema is not null && string.Equals(v.Entry.Database, context.Database, StringComparison.Ordinal))
             .Select(v => v.Entry)
             .LastOrDefault();
