@@ -7,6 +7,8 @@
 #
 # Optional: BACKUP_AGE_RECIPIENTS (age1… public keys) encrypts the dump as it is written (backup_….dump.age);
 # BACKUP_S3_BUCKET (+ BACKUP_S3_ENDPOINT, BACKUP_S3_PREFIX, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) uploads it afterwards.
+# BACKUP_COMPOSE_SERVICE=db (or BACKUP_CONTAINER=name) backs up inside the database's running container with its own psql
+# and pg_dump: no PostgreSQL client and no published port on the host (run it from the app's folder, or set COMPOSE_FILE).
 # Extra arguments go to 'portfolio-backup backup' (e.g. --no-row-counts). Exit codes: 0 ok (uploaded, when a bucket is
 # set), 1 failed (a failed upload keeps the local backup), 2 bad settings.
 set -euo pipefail
@@ -35,7 +37,8 @@ BACKUP_DIR must name the folder that holds the backups (it is created with mode 
 or with secrets from Doppler:
   doppler run -- ./scripts/db_backup/backup_db.sh   (with BACKUP_DIR set in the Doppler config)
 Database settings: DB_HOST, DB_PORT, DB_USER, DB_NAME, DB_PASSWORD (or PGHOST, PGPORT, PGUSER, PGDATABASE,
-PGPASSWORD, PGPASSFILE / ~/.pgpass). Optional: RETENTION_DAYS (default 14), MIN_BACKUPS (default 3).
+PGPASSWORD, PGPASSFILE / ~/.pgpass), or BACKUP_COMPOSE_SERVICE=db to back up inside the compose service's container.
+Optional: RETENTION_DAYS (default 14), MIN_BACKUPS (default 3).
 HELP
 	exit 2
 fi

@@ -22,6 +22,8 @@ internal static class BackupCommand
         var port = new Option<int?>("--port") { Description = "Database port (default: $DB_PORT, $PGPORT or 5432).", HelpName = "P" };
         var username = new Option<string?>("--username") { Description = "Database user (default: $DB_USER, $PGUSER or postgres).", HelpName = "U" };
         var dbname = new Option<string?>("--dbname") { Description = "Database name (default: $DB_NAME, $PGDATABASE or portfolio).", HelpName = "D" };
+        var container = new Option<string?>("--container") { Description = "Back up the database inside this running container with its own psql and pg_dump (default: $BACKUP_CONTAINER); no PostgreSQL client or published port on the host.", HelpName = "NAME" };
+        var composeService = new Option<string?>("--compose-service") { Description = "Back up inside the running container of this compose service, found by its label (default: $BACKUP_COMPOSE_SERVICE), e.g. db.", HelpName = "SERVICE" };
         var noRowCounts = new Option<bool>("--no-row-counts") { Description = "Skip the exact per-table row counts in the manifest (faster on huge databases)." };
         var verify = new Option<string>("--verify") { Description = "Check the new dump right after writing it: quick (read it natively, every block decompressed, counts and SHA-256 against the manifest) or none.", DefaultValueFactory = _ => "none" };
         verify.AcceptOnlyFromAmong("none", "quick");
@@ -32,7 +34,7 @@ internal static class BackupCommand
             "(encrypted with age as backup_YYYYMMDD_HHMMSS.dump.age when BACKUP_AGE_RECIPIENTS or BACKUP_AGE_RECIPIENTS_FILE is set). " +
             "The password comes only from DB_PASSWORD, PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass).")
         {
-            backupDir, retentionDays, minBackups, host, port, username, dbname, noRowCounts, verify,
+            backupDir, retentionDays, minBackups, host, port, username, dbname, container, composeService, noRowCounts, verify,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -46,6 +48,8 @@ internal static class BackupCommand
                 Port = parseResult.GetValue(port),
                 User = parseResult.GetValue(username),
                 Database = parseResult.GetValue(dbname),
+                Container = parseResult.GetValue(container),
+                ComposeService = parseResult.GetValue(composeService),
             };
             var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
 
@@ -112,12 +116,12 @@ internal static class BackupCommand
         var settings = job.Backup.Settings;
         if (!context.IsTerminal)
         {
-            await context.Out.WriteLineAsync($"backing up {settings.Connection.Describe()} into {settings.BackupDirectory}");
+            await context.Out.WriteLineAsync($"backing up {settings.DescribeSource()} into {settings.BackupDirectory}");
             return await BackupJob.RunAsync(job, cancellationToken);
         }
 
         return await context.Console.Status().Spinner(Spinner.Known.Dots).StartAsync(
-            Markup.Escape($"backing up {settings.Connection.Describe()}"),
+            Markup.Escape($"backing up {settings.DescribeSource()}"),
             status => BackupJob.RunAsync(
                 job with { Backup = job.Backup with { Progress = phase => status.Status(Markup.Escape(phase)) } },
                 cancellationToken));
@@ -136,6 +140,7 @@ internal static class BackupCommand
             ? $"{result.Tables.ToString(CultureInfo.InvariantCulture)} tables, {total.ToString("N0", CultureInfo.InvariantCulture)} rows (exact, same snapshot)"
             : "row counts skipped (--no-row-counts)";
         await context.Out.WriteLineAsync($"backup written: {result.DumpPath}");
+        await context.Out.WriteLineAsync($"  from:     {result.Source} ({result.Manifest.PgDumpVersion}, server {result.Manifest.ServerVersion})");
         await context.Out.WriteLineAsync($"  size:     {ByteSize.Format(result.SizeBytes)} ({result.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)");
         await context.Out.WriteLineAsync($"  sha256:   {result.Sha256}");
         if (result.Manifest.Encryption is { } encryption)

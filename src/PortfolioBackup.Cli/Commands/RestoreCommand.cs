@@ -1,7 +1,7 @@
-using PortfolioBackup.Containers;
 using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Containers;
 using PortfolioBackup.Restore;
 using PortfolioBackup.Verification;
 using Spectre.Console;

@@ -3,6 +3,9 @@ namespace PortfolioBackup.Backup;
 /// <summary>A finished backup: the dump, its manifest and how long it took.</summary>
 public sealed record BackupResult(string DumpPath, BackupManifest Manifest, TimeSpan Duration)
 {
+    /// <summary>What was backed up, as found: "host:port/db as user", or "db in container NAME (compose service db) as user".</summary>
+    public string Source { get; init; } = string.Empty;
+
     /// <summary>Temporary files of earlier, interrupted backups that this run removed while holding the lock (full paths).</summary>
     public IReadOnlyList<string> RemovedLeftovers { get; init; } = [];
 

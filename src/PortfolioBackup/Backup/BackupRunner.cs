@@ -25,7 +25,7 @@ public static class BackupRunner
         BackupOptions options, Func<BackupResult, BackupDirectoryLock, CancellationToken, Task<T>> whileLocked, CancellationToken cancellationToken)
     {
         var settings = options.Settings;
-        var connection = settings.Connection;
+        var source = BackupSource.For(settings);
         var stopwatch = Stopwatch.StartNew();
         var directory = Path.GetFullPath(settings.BackupDirectory);
         BackupDirectoryLock? folderLock = null;
@@ -34,16 +34,15 @@ public static class BackupRunner
             BackupResult result;
 
             // Connect before touching the disk: an unreachable server or a wrong password leaves no trace.
-            options.Progress?.Invoke($"connecting to {connection.Describe()}");
-            await using (var session = await SnapshotSession.OpenAsync(connection, cancellationToken))
+            options.Progress?.Invoke($"connecting to {source.Describe()}");
+            await using (var session = await source.OpenAsync(cancellationToken))
             {
-                var binaries = ChoosePgDump(session);
-                var pgDumpVersion = await ReadPgDumpVersionAsync(binaries, cancellationToken);
+                var pgDumpVersion = await source.PgDumpVersionAsync(session, cancellationToken);
 
                 EnsureDirectory(directory);
                 folderLock = BackupDirectoryLock.Acquire(directory, "back up");
                 var removed = StaleFiles.RemoveLeftovers(directory);
-                result = await WriteAsync(options, session, binaries, pgDumpVersion, directory, stopwatch, cancellationToken) with { RemovedLeftovers = removed };
+                result = await WriteAsync(options, source, session, pgDumpVersion, directory, stopwatch, cancellationToken) with { RemovedLeftovers = removed };
             }
 
             return await whileLocked(result, folderLock, cancellationToken);
@@ -55,7 +54,7 @@ public static class BackupRunner
     }
 
     private static async Task<BackupResult> WriteAsync(
-        BackupOptions options, SnapshotSession session, PgBinaries binaries, string pgDumpVersion, string directory, Stopwatch stopwatch, CancellationToken cancellationToken)
+        BackupOptions options, BackupSource source, ISnapshotSession session, string pgDumpVersion, string directory, Stopwatch stopwatch, CancellationToken cancellationToken)
     {
         var settings = options.Settings;
         var connection = settings.Connection;
@@ -79,10 +78,10 @@ public static class BackupRunner
             var extensions = await session.ReadExtensionsAsync(cancellationToken);
             var sequences = await session.ReadSequencesAsync(cancellationToken);
             options.Progress?.Invoke(settings.CountRows ? "dumping and counting rows" : "dumping");
-            var (dumpResult, tables) = await DumpAndCountAsync(session, binaries, connection, temporary, settings, cancellationToken);
+            var (dumpResult, tables) = await DumpAndCountAsync(session, source, temporary, settings, cancellationToken);
             if (!dumpResult.Dump.Succeeded)
             {
-                throw PgDumpFailed(connection, directory, dumpResult.Dump);
+                throw PgDumpFailed(source, directory, dumpResult.Dump);
             }
 
             options.Progress?.Invoke("flushing to disk");
@@ -115,7 +114,7 @@ public static class BackupRunner
             };
             options.Progress?.Invoke("writing manifest");
             await DurableFile.WriteAllTextAsync(manifestPath, manifest.ToJson(), cancellationToken);
-            return new BackupResult(dumpPath, manifest, stopwatch.Elapsed);
+            return new BackupResult(dumpPath, manifest, stopwatch.Elapsed) { Source = source.Describe() };
         }
         catch (Exception ex)
         {
@@ -138,19 +137,9 @@ public static class BackupRunner
     }
 
     private static async Task<(DumpOutcome Dump, IReadOnlyList<TableRowCount>? Tables)> DumpAndCountAsync(
-        SnapshotSession session, PgBinaries binaries, ConnectionSettings connection, string outputFile, BackupSettings settings, CancellationToken cancellationToken)
+        ISnapshotSession session, BackupSource source, string outputFile, BackupSettings settings, CancellationToken cancellationToken)
     {
-        var environment = new Dictionary<string, string?>(connection.ToolEnvironment(), StringComparer.Ordinal);
-        // The child sees exactly the configured credentials, never a stray inherited password.
-        environment.TryAdd("PGPASSWORD", null);
-        var invocation = new ToolInvocation(
-            binaries.PathOf("pg_dump"),
-            ["--format=custom", "--no-owner", "--no-privileges", $"--snapshot={session.Snapshot}", .. settings.AgeRecipients.Count > 0 ? Array.Empty<string>() : ["--file", outputFile]])
-        {
-            Environment = environment,
-            Secrets = connection.Password is null ? [] : [connection.Password],
-        };
-
+        var invocation = source.PgDump(session.Snapshot, settings.AgeRecipients.Count > 0 ? null : outputFile);
         using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var dump = settings.AgeRecipients.Count > 0
             ? EncryptedBackup.DumpAsync(invocation, settings.AgeRecipients, outputFile, dumpCancellation.Token)
@@ -184,33 +173,6 @@ public static class BackupRunner
     private static async Task<DumpOutcome> PlainAsync(ToolInvocation invocation, CancellationToken cancellationToken) =>
         new(await ToolRunner.RunAsync(invocation, cancellationToken), null);
 
-    private static PgBinaries ChoosePgDump(SnapshotSession session)
-    {
-        PgBinaries binaries;
-        try
-        {
-            // The same major as the server writes the archive version its own pg_restore reads; a newer one also works.
-            binaries = PgBinaries.Discover(session.ServerMajorVersion);
-        }
-        catch (ToolNotFoundException)
-        {
-            binaries = PgBinaries.Discover();
-        }
-
-        if (binaries.MajorVersion < session.ServerMajorVersion)
-        {
-            throw new PgDumpTooOldException(binaries.MajorVersion, binaries.PathOf("pg_dump"), session.ServerMajorVersion, session.ServerVersion);
-        }
-
-        return binaries;
-    }
-
-    private static async Task<string> ReadPgDumpVersionAsync(PgBinaries binaries, CancellationToken cancellationToken)
-    {
-        var result = await ToolRunner.RunCheckedAsync(new ToolInvocation(binaries.PathOf("pg_dump"), ["--version"]), cancellationToken);
-        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "pg_dump (unknown version)";
-    }
-
     private static void EnsureDirectory(string directory)
     {
         if (Directory.Exists(directory))
@@ -243,7 +205,7 @@ public static class BackupRunner
         }
     }
 
-    private static BackupFailedException PgDumpFailed(ConnectionSettings connection, string directory, ToolResult result)
+    private static BackupFailedException PgDumpFailed(BackupSource source, string directory, ToolResult result)
     {
         var stderr = ToolRunner.Tail(result.StandardError);
         var advice = IsDiskFull(stderr)
@@ -251,7 +213,7 @@ public static class BackupRunner
             : "Fix the cause reported above and run the backup again.";
         var detail = stderr.Length == 0 ? "it printed no error" : stderr;
         return new BackupFailedException(
-            $"pg_dump failed with exit code {result.ExitCode} while backing up {connection.Describe()}: {detail}{Environment.NewLine}No backup file was kept. {advice}",
+            $"pg_dump failed with exit code {result.ExitCode} while backing up {source.Describe()}: {detail}{Environment.NewLine}No backup file was kept. {advice}",
             stderr);
     }
 

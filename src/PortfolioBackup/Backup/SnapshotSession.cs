@@ -7,17 +7,16 @@ using PortfolioBackup.Tools;
 namespace PortfolioBackup.Backup;
 
 /// <summary>
-/// A read-only, repeatable-read transaction whose snapshot is exported to pg_dump, so the manifest's row counts and the
-/// dump see exactly the same data. The transaction stays open until the session is disposed.
+/// The snapshot session over an Npgsql connection to a server the host reaches (see <see cref="ISnapshotSession"/>).
 /// </summary>
-internal sealed class SnapshotSession : IAsyncDisposable
+internal sealed class SnapshotSession : ISnapshotSession
 {
     // query_to_xml runs the per-table count server-side, with the name quoted by format('%I.%I'): no SQL is built in C#.
 
     // Sequences are not transactional: their state is read as pg_dump reads it (SELECT last_value, is_called FROM seq),
     // so without a nextval in between both see the same values; the column's max is transactional and in the snapshot.
     // Extension members and other sessions' temporary sequences are not dumped (and cannot be read), so they are skipped.
-    private const string OwnedSequencesSql = """
+    internal const string OwnedSequencesSql = """
         SELECT sn.nspname, s.relname, v.last_value, v.is_called, tn.nspname, t.relname, a.attname,
                CASE WHEN a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype)
                     THEN (xpath('/row/m/text()', query_to_xml(format('SELECT max(%I)::numeric AS m FROM %I.%I', a.attname, tn.nspname, t.relname), false, true, '')))[1]::text
@@ -37,6 +36,8 @@ internal sealed class SnapshotSession : IAsyncDisposable
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = s.oid AND e.deptype = 'e')
         ORDER BY sn.nspname, s.relname
         """;
+
+    internal const string ExtensionsSql = "SELECT extname, extversion FROM pg_catalog.pg_extension ORDER BY extname";
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -86,10 +87,10 @@ internal sealed class SnapshotSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Installed extensions and their versions, as seen in the snapshot.</summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<ExtensionVersion>> ReadExtensionsAsync(CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT extname, extversion FROM pg_catalog.pg_extension ORDER BY extname", _connection, _transaction);
+        await using var command = new NpgsqlCommand(ExtensionsSql, _connection, _transaction);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<ExtensionVersion>();
         while (await reader.ReadAsync(cancellationToken))
@@ -100,7 +101,7 @@ internal sealed class SnapshotSession : IAsyncDisposable
         return result;
     }
 
-    /// <summary>The exact row count of every physical table in user schemas (partitions and inheritance children counted on their own).</summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<TableRowCount>> CountRowsAsync(CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(PhysicalTables.CountSql, _connection, _transaction);
@@ -114,7 +115,7 @@ internal sealed class SnapshotSession : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Every column-owned sequence's state and its column's maximum in the snapshot; read it before pg_dump starts, as close as possible to pg_dump's own read.</summary>
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<SequenceState>> ReadSequencesAsync(CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(OwnedSequencesSql, _connection, _transaction);

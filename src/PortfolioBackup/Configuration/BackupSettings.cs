@@ -12,8 +12,17 @@ public sealed record BackupSettings
     /// <summary>The newest this many backups are always kept, whatever their age (<c>MIN_BACKUPS</c>).</summary>
     public int MinBackups { get; init; } = 3;
 
-    /// <summary>The database to back up.</summary>
+    /// <summary>The database to back up; with <see cref="Container"/>, only its user, database and password are used.</summary>
     public ConnectionSettings Connection { get; init; } = new();
+
+    /// <summary>
+    /// The running container that holds the database (BACKUP_CONTAINER, BACKUP_COMPOSE_SERVICE): the backup runs its own psql
+    /// and pg_dump there; null backs up the server at <see cref="Connection"/> with the host's pg_dump.
+    /// </summary>
+    public Containers.ContainerSelector? Container { get; init; }
+
+    /// <summary>What is backed up, for messages: "host:port/db as user" or "db in compose service db as user".</summary>
+    public string DescribeSource() => Container is { } container ? $"{Connection.Database} in {container.Describe()} as {Connection.User}" : Connection.Describe();
 
     /// <summary>
     /// The age public keys (<c>age1…</c>) the dump is encrypted for (<c>BACKUP_AGE_RECIPIENTS</c> or

@@ -23,4 +23,10 @@ public sealed record SettingsOverrides
 
     /// <summary>Overrides <c>DB_NAME</c>.</summary>
     public string? Database { get; init; }
+
+    /// <summary>Overrides <c>BACKUP_CONTAINER</c> (and any <c>BACKUP_COMPOSE_SERVICE</c>).</summary>
+    public string? Container { get; init; }
+
+    /// <summary>Overrides <c>BACKUP_COMPOSE_SERVICE</c> (and any <c>BACKUP_CONTAINER</c>).</summary>
+    public string? ComposeService { get; init; }
 }

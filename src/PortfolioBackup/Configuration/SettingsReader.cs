@@ -31,6 +31,7 @@ public static class SettingsReader
             "a whole number, 1 or more", problems);
         var connection = ReadConnection(environment, overrides, problems);
         var recipients = Encryption.AgeRecipients.Read(environment, problems);
+        var container = ReadContainer(environment, overrides, problems);
 
         if (problems.Count > 0)
         {
@@ -44,7 +45,35 @@ public static class SettingsReader
             MinBackups = minBackups,
             Connection = connection,
             AgeRecipients = recipients,
+            Container = container,
         };
+    }
+
+    /// <summary>
+    /// The container that holds the database: <c>--container</c>/<c>--compose-service</c>, else BACKUP_CONTAINER or
+    /// BACKUP_COMPOSE_SERVICE (one of them); the compose project is COMPOSE_PROJECT_NAME, else the folder of the first
+    /// COMPOSE_FILE, else the current folder, as docker compose names it.
+    /// </summary>
+    private static Containers.ContainerSelector? ReadContainer(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides, List<string> problems)
+    {
+        var (name, service) = overrides?.Container is { Length: > 0 } || overrides?.ComposeService is { Length: > 0 }
+            ? (overrides.Container, overrides.ComposeService)
+            : (Get(environment, "BACKUP_CONTAINER"), Get(environment, "BACKUP_COMPOSE_SERVICE"));
+        if (name is not null && service is not null)
+        {
+            problems.Add("BACKUP_CONTAINER and BACKUP_COMPOSE_SERVICE (or --container and --compose-service) both name the database's container; give one of them");
+            return null;
+        }
+
+        if (name is null && service is null)
+        {
+            return null;
+        }
+
+        var composeFile = Get(environment, "COMPOSE_FILE")?.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        var project = Get(environment, "COMPOSE_PROJECT_NAME")
+            ?? Containers.ContainerSelector.ProjectNameOf(composeFile is null ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(composeFile))!);
+        return new Containers.ContainerSelector { Name = name, ComposeService = service, ComposeProject = service is null ? null : project };
     }
 
     /// <summary>Reads only the connection settings (DB_* with libpq PG* fallbacks); throws <see cref="ConfigurationException"/> listing every problem.</summary>

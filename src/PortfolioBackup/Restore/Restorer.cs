@@ -111,7 +111,7 @@ public static class Restorer
         if (plan.SafetyBackup)
         {
             options.Progress?.Invoke("taking a safety backup of the target");
-            safetyBackup = await TakeSafetyBackupAsync(client, options, target.ServerVersion, cancellationToken);
+            safetyBackup = await TakeSafetyBackupAsync(client, options, cancellationToken);
         }
 
         options.Progress?.Invoke("restoring");
@@ -253,18 +253,20 @@ public static class Restorer
         }
     }
 
-    private static async Task<string> TakeSafetyBackupAsync(TargetClient client, RestoreOptions options, string serverVersion, CancellationToken cancellationToken)
+    private static async Task<string> TakeSafetyBackupAsync(TargetClient client, RestoreOptions options, CancellationToken cancellationToken)
     {
-        var directory = options.BackupDirectory!;
-        if (client is ContainerTargetClient container)
-        {
-            return await ContainerSafetyBackup.TakeAsync(container, directory, serverVersion, options.SafetyBackupRecipients, options.Clock, cancellationToken);
-        }
-
+        // The same writer as every backup (snapshot, exact counts, atomic, encrypted when asked), inside the target's
+        // container when it is one.
         var backup = await BackupRunner.RunAsync(
             new BackupOptions
             {
-                Settings = new BackupSettings { BackupDirectory = directory, Connection = options.Target.Connection, AgeRecipients = options.SafetyBackupRecipients },
+                Settings = new BackupSettings
+                {
+                    BackupDirectory = options.BackupDirectory!,
+                    Connection = options.Target.Connection,
+                    AgeRecipients = options.SafetyBackupRecipients,
+                    Container = client is ContainerTargetClient ? new Containers.ContainerSelector { Name = options.Target.Container } : null,
+                },
                 Clock = options.Clock,
                 FileNamePrefix = BackupFileName.PreRestorePrefix,
             },

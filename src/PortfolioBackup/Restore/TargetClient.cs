@@ -1,5 +1,5 @@
-using PortfolioBackup.Containers;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Containers;
 using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Restore;
@@ -110,18 +110,6 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
         _copies.Add(inside);
         await DockerCli.RunCheckedAsync(["cp", source, $"{Container}:{inside}"], cancellationToken);
         _mapped[source] = inside;
-        return inside;
-    }
-
-    /// <summary>Copies a file out of the container.</summary>
-    public Task CopyOutAsync(string insidePath, string hostPath, CancellationToken cancellationToken) =>
-        DockerCli.RunCheckedAsync(["cp", $"{Container}:{insidePath}", hostPath], cancellationToken);
-
-    /// <summary>Remembers a file made inside the container so it is removed on dispose.</summary>
-    public string TemporaryPathInside(string suffix)
-    {
-        var inside = $"/tmp/portfolio-restore-{Guid.NewGuid():N}{suffix}";
-        _copies.Add(inside);
         return inside;
     }
 
