@@ -11,7 +11,8 @@
 #   2. Docker without Docker Hub: Debian 13 "trixie" docker.io 26.1 (API 1.45, Testcontainers 4.x needs
 #      >= 1.44) + docker-cli + docker-compose v2 + docker-buildx, downloaded with a private apt state
 #      (the system's sources stay Debian 12); dockerd started by hand in the background when it is not
-#      reachable (no systemd); stand-in images postgres:15 (bookworm) and postgres:17 (trixie) built with
+#      reachable (no systemd); stand-in images postgres:15 (bookworm), postgres:17 (trixie) and postgres:18 (forky,
+#      Debian's postgresql-18) built with
 #      debootstrap + `docker import`, honouring the official image's entrypoint contract
 #      (scripts/setup/docker-entrypoint.sh), smoke tested.
 #
@@ -21,7 +22,7 @@
 # Environment:
 #   SETUP_SKIP_DOCKER=1     skip step 2 (local PostgreSQL engine only)
 #   SETUP_IMAGES_FROM_REGISTRY=1  where Docker already runs and a registry is reachable (hosted CI runners):
-#                           pull postgres:15/17 instead of building stand-ins (never set it on the offline machines)
+#                           pull postgres:15/17/18 instead of building stand-ins (never set it on the offline machines)
 #   SETUP_WORK=DIR          work/cache/log directory (default /var/tmp/portfoliobackup-setup)
 #   SETUP_FORCE_REBUILD=1   rebuild the postgres images even when current
 #   SETUP_PARALLEL=0        build the two images one after the other
@@ -152,6 +153,7 @@ if [ "$IS_ROOT" = 0 ]; then
 		else
 			image_current postgres:15 || problems+=("image postgres:15 missing or outdated")
 			image_current postgres:17 || problems+=("image postgres:17 missing or outdated")
+			image_current postgres:18 || problems+=("image postgres:18 missing or outdated")
 		fi
 	fi
 	if [ "${#problems[@]}" -gt 0 ]; then
@@ -250,7 +252,7 @@ fi
 
 if [ "${SETUP_IMAGES_FROM_REGISTRY:-0}" = 1 ] && docker_up; then
 	# Hosted CI runners (GitHub): Docker runs already and a registry is reachable, so the official images are pulled.
-	for tag in postgres:15 postgres:17; do
+	for tag in postgres:15 postgres:17 postgres:18; do
 		"$DOCKER" image inspect "$tag" >/dev/null 2>&1 || { log "pulling $tag"; quiet "$DOCKER" pull -q "$tag"; }
 	done
 	summary
@@ -378,15 +380,16 @@ smoke_test_image() {  # run the image like `docker run -e POSTGRES_PASSWORD=...`
 	[ "$ok" = 1 ] && [ "$ready" = 2 ]
 }
 
-build_image() {  # build_image SUITE PG_MAJOR TAG
-	local suite=$1 major=$2 tag=$3 t0=$SECONDS
+build_image() {  # build_image SUITE PG_MAJOR TAG [DEBOOTSTRAP_SCRIPT]
+	local suite=$1 major=$2 tag=$3 script=${4:-} t0=$SECONDS
 	local rootfs="$WORK/build/rootfs-$suite" blog="$WORK/build/build-$suite.log"
 	if image_current "$tag"; then log "$tag present ($RECIPE_ID), skipping"; return 0; fi
 	log "$tag: debootstrap $suite + postgresql-$major (log: $blog)"
 	mkdir -p "$WORK/build" "$WORK/cache/debootstrap-$suite"
 	rm -rf "$rootfs"
+	# Debian 12's debootstrap has no script named forky: testing suites share sid's.
 	if ! debootstrap --variant=minbase --include="postgresql-$major,locales" \
-			--cache-dir="$WORK/cache/debootstrap-$suite" "$suite" "$rootfs" "$MIRROR" >"$blog" 2>&1; then
+			--cache-dir="$WORK/cache/debootstrap-$suite" "$suite" "$rootfs" "$MIRROR" ${script:+"/usr/share/debootstrap/scripts/$script"} >"$blog" 2>&1; then
 		tail -n 30 "$blog" >&2; die "debootstrap $suite failed (log: $blog)"
 	fi
 	log "$tag: debootstrap done in $((SECONDS - t0))s, customising"
@@ -402,15 +405,24 @@ build_image() {  # build_image SUITE PG_MAJOR TAG
 	local ouid ogid
 	ouid=$(chroot "$rootfs" id -u postgres); ogid=$(chroot "$rootfs" id -g postgres)
 	if [ "$ouid" != 999 ]; then
-		chroot "$rootfs" getent passwd 999 >/dev/null && die "uid 999 already used in $suite rootfs"
-		chroot "$rootfs" getent group 999 >/dev/null && die "gid 999 already used in $suite rootfs"
+		# Newer suites give 999 to another system account (systemd's): it moves aside to a free id first.
+		local holder
+		holder=$(chroot "$rootfs" getent passwd 999 | cut -d: -f1 || true)
+		if [ -n "$holder" ] && [ "$holder" != postgres ]; then chroot "$rootfs" usermod -u 989 "$holder"; fi
+		holder=$(chroot "$rootfs" getent group 999 | cut -d: -f1 || true)
+		if [ -n "$holder" ] && [ "$holder" != postgres ]; then chroot "$rootfs" groupmod -g 989 "$holder"; fi
+		chroot "$rootfs" getent passwd 999 >/dev/null && die "uid 999 still used in $suite rootfs"
+		chroot "$rootfs" getent group 999 >/dev/null && die "gid 999 still used in $suite rootfs"
 		chroot "$rootfs" groupmod -g 999 postgres
 		chroot "$rootfs" usermod -u 999 -g 999 postgres
 		find "$rootfs" -xdev -uid "$ouid" -exec chown -h 999 {} +
 		find "$rootfs" -xdev -gid "$ogid" -exec chgrp -h 999 {} +
 	fi
 	# en_US.UTF-8 like the official image (default collation of new clusters)
-	chroot "$rootfs" localedef -i en_US -c -f UTF-8 -A /usr/share/locale/locale.alias en_US.UTF-8
+	local alias_file=/usr/share/locale/locale.alias
+	[ -f "$rootfs$alias_file" ] || alias_file=
+	# (newer suites ship no locale.alias; it only adds aliases)
+	chroot "$rootfs" localedef -i en_US -c -f UTF-8 ${alias_file:+-A "$alias_file"} en_US.UTF-8
 	install -d -o 999 -g 999 -m 3777 "$rootfs/run/postgresql"
 	install -d -o 999 -g 999 -m 1777 "$rootfs/var/lib/postgresql/data"
 	install -d -m 0755 "$rootfs/docker-entrypoint-initdb.d"
@@ -447,13 +459,16 @@ build_image() {  # build_image SUITE PG_MAJOR TAG
 if [ "$PARALLEL" = 1 ]; then
 	build_image bookworm 15 postgres:15 & p15=$!
 	build_image trixie 17 postgres:17 & p17=$!
+	build_image forky 18 postgres:18 sid & p18=$!
 	rc=0
 	wait "$p15" || rc=1
 	wait "$p17" || rc=1
+	wait "$p18" || rc=1
 	[ "$rc" = 0 ] || die "image build failed"
 else
 	build_image bookworm 15 postgres:15
 	build_image trixie 17 postgres:17
+	build_image forky 18 postgres:18 sid
 fi
 # drop older images of this recipe left untagged by a rebuild
 "$DOCKER" image prune -f --filter "label=$IMAGE_LABEL" >/dev/null

@@ -36,11 +36,12 @@ internal static class VerifyCommand
         var allowMismatch = new Option<bool>("--allow-version-mismatch") { Description = "Let the local engine run another PostgreSQL major than production." };
         var quick = new Option<bool>("--quick") { Description = "Quick tier: no server, no Docker; decompress every data block and compare row counts and SHA-256 with the manifest." };
         var from = new Option<string?>("--from") { Description = "Verify the backups in an S3-compatible bucket (s3://bucket/prefix; endpoint and credentials from BACKUP_S3_ENDPOINT, AWS_ACCESS_KEY_ID, …): downloaded into a private temp folder, removed afterwards; each verdict is written back to the bucket.", HelpName = "s3://bucket/prefix" };
+        var alsoImage = new Option<string[]>("--also-image") { Description = "Also restore each dump into this image (repeatable; default: $VERIFY_ALSO_IMAGES), e.g. the next major: each is its own check, upgrade:IMAGE, that warns when it fails.", HelpName = "IMAGE" };
         var shard = new Option<string?>("--shard") { Description = "Verify only shard i of n (i/n): the dumps sorted by name whose position mod n is i-1; for CI matrices.", HelpName = "i/n" };
 
         var command = new Command("verify", "Restore dumps into a throwaway PostgreSQL and prove them healthy (exit 0 all healthy, 1 any not, 2 usage).")
         {
-            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, loader, allowMismatch, quick, shard, from,
+            files, backupDir, latest, engine, image, composeFiles, service, config, report, jobs, loader, allowMismatch, quick, shard, from, alsoImage,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -177,6 +178,7 @@ internal static class VerifyCommand
                 Loader = parse.GetValue(loader) == "parallel" ? RestoreLoader.Parallel : RestoreLoader.PgRestore,
                 LedgerDirectory = directory,
                 EarlierVerdicts = bucket?.Earlier ?? [],
+                AlsoImages = AlsoImages(parse.GetValue(alsoImage), context.Environment),
                 Trust = trust,
                 Signer = signer,
                 Environment = context.Environment,
@@ -293,6 +295,11 @@ internal static class VerifyCommand
     {
         public void Report(VerificationProgress value) => report(value);
     }
+
+    // --also-image wins over VERIFY_ALSO_IMAGES (separated by spaces or commas); each is validated as --image is.
+    private static IReadOnlyList<string> AlsoImages(string[]? given, IReadOnlyDictionary<string, string?> environment) =>
+        (given is { Length: > 0 } ? given : (environment.GetValueOrDefault("VERIFY_ALSO_IMAGES") ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(i => ImageReference.Validate(i, "--also-image")).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>The verifier's keys, read once: the age identity, the trusted verdict keys, and the key that signs its verdicts.</summary>
     private sealed record VerifierKeys(Encryption.AgeIdentity? Identity, VerdictTrust Trust, VerdictSigner? Signer) : IDisposable

@@ -121,6 +121,9 @@ public sealed record ArchiveToc(ArchiveHeader Header, IReadOnlyList<TocEntry> En
     /// </summary>
     public bool IsDataOnly => !Entries.Any(e => e.Desc == "TABLE") && Entries.Any(e => e.Desc is "TABLE DATA" or "BLOBS" or "LARGE OBJECTS" or "SEQUENCE SET");
 
+    /// <summary>True for a schema-only dump (<c>pg_dump --schema-only</c>): table definitions and no table data at all.</summary>
+    public bool IsSchemaOnly => Entries.Any(e => e.Desc == "TABLE") && !TableData.Any();
+
     /// <summary>True when every data entry's offset is known (the archive was written to a seekable file).</summary>
     public bool HasDataOffsets => Entries.Where(e => e.HasData).All(e => e.DataState == DataOffsetState.Set);
 

@@ -14,11 +14,13 @@ public sealed class DumpVerifier : IAsyncDisposable
 {
     private readonly StartedRestoreServer _started;
     private readonly VerificationOptions _options;
+    private readonly IReadOnlyList<UpgradeTarget> _upgrades;
 
-    private DumpVerifier(StartedRestoreServer started, VerificationOptions options)
+    private DumpVerifier(StartedRestoreServer started, VerificationOptions options, IReadOnlyList<UpgradeTarget> upgrades)
     {
         _started = started;
         _options = options;
+        _upgrades = upgrades;
     }
 
     /// <summary>The server dumps are restored into.</summary>
@@ -39,7 +41,28 @@ public sealed class DumpVerifier : IAsyncDisposable
     {
         options = ForDumps(options, dumps);
         var started = await RestoreServerFactory.StartAsync(options.Server, options.Environment, cancellationToken);
-        return new DumpVerifier(started, options);
+        var upgrades = new List<UpgradeTarget>();
+        foreach (var image in options.AlsoImages)
+        {
+            upgrades.Add(await StartUpgradeTargetAsync(options, image, cancellationToken));
+        }
+
+        return new DumpVerifier(started, options, upgrades);
+    }
+
+    // A server of another image that cannot start (not built, no Docker) is the warning of its own check, never a crash.
+    private static async Task<UpgradeTarget> StartUpgradeTargetAsync(VerificationOptions options, string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var server = options.Server with { Engine = RestoreEngine.Container, Image = image, Compose = new Compose.ComposeOptions() };
+            var started = await RestoreServerFactory.StartAsync(server, options.Environment, cancellationToken);
+            return new UpgradeTarget(image, started.Server, null);
+        }
+        catch (PortfolioBackupException ex)
+        {
+            return new UpgradeTarget(image, null, ex.Message);
+        }
     }
 
     /// <summary>Verifies every dump on one server and returns the verdicts; an unhealthy dump is a verdict, not an exception.</summary>
@@ -88,6 +111,7 @@ public sealed class DumpVerifier : IAsyncDisposable
             LedgerDirectory = _options.LedgerDirectory,
             EarlierVerdicts = _options.EarlierVerdicts,
             Trust = _options.Trust,
+            UpgradeTargets = _upgrades,
             Target = new RestoreServerTarget(Server),
             Server = Server,
             Jobs = _options.Jobs,
@@ -103,7 +127,7 @@ public sealed class DumpVerifier : IAsyncDisposable
         await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
         try
         {
-            checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations), context, _options.DumpTimeout, cancellationToken);
+            checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken);
             if (_options.KeepRestoredDatabases && context.Restored is not null)
             {
                 kept = context.CreatedDatabase;
@@ -181,8 +205,19 @@ public sealed class DumpVerifier : IAsyncDisposable
     /// <summary>Drops a database kept by <see cref="VerificationOptions.KeepRestoredDatabases"/> (the server's disposal removes it too).</summary>
     public Task DropRestoredDatabaseAsync(string database) => DropDatabaseAsync(database);
 
-    /// <summary>Stops the server and removes it.</summary>
-    public ValueTask DisposeAsync() => _started.DisposeAsync();
+    /// <summary>Stops the servers and removes them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var upgrade in _upgrades)
+        {
+            if (upgrade.Server is { } server)
+            {
+                await server.DisposeAsync();
+            }
+        }
+
+        await _started.DisposeAsync();
+    }
 
     private async Task DropDatabaseAsync(string database)
     {

@@ -35,6 +35,12 @@ public sealed record VerificationOptions
     /// <summary>Which earlier verdicts count (VERDICT_TRUSTED_KEYS); every one by default.</summary>
     public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
 
+    /// <summary>
+    /// Other images each dump is also restored into (<c>--also-image</c>, VERIFY_ALSO_IMAGES), each its own check
+    /// (<c>upgrade:postgres:18</c>) that warns when it fails; the production image alone decides health.
+    /// </summary>
+    public IReadOnlyList<string> AlsoImages { get; init; } = [];
+
     /// <summary>Signs every verdict written to the ledger (VERDICT_SIGNING_KEY); unsigned when null.</summary>
     public Catalog.VerdictSigner? Signer { get; init; }
 

@@ -67,6 +67,9 @@ public sealed record SuiteSettings
     /// </summary>
     public string? SnapshotDirectory { get; init; }
 
+    /// <summary>VERIFY_ALSO_IMAGES: other images each dump is also restored into (upgrade checks that warn).</summary>
+    public IReadOnlyList<string> AlsoImages { get; init; } = [];
+
     /// <summary>
     /// SNAPSHOOTER_STRICT_MODE=on (this repository's CI): the sample's committed snapshot must exist. An operator's folder
     /// always records a database's first snapshot: that first run is how it gets one.
@@ -122,6 +125,7 @@ public sealed record SuiteSettings
             LatestOnly = Flag(Get("VERIFY_LATEST"), "VERIFY_LATEST", problems),
             Engine = engine,
             Image = Get("VERIFY_IMAGE"),
+            AlsoImages = Get("VERIFY_ALSO_IMAGES")?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             ComposeFiles = Get("COMPOSE_FILE") is { } files ? files.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [],
             Service = Get("VERIFY_SERVICE"),
             ProjectDirectory = Get("VERIFY_PROJECT_DIR"),
@@ -149,6 +153,7 @@ public sealed record SuiteSettings
         },
         Expectations = expectations,
         Jobs = Jobs,
+        AlsoImages = AlsoImages,
         LedgerDirectory = backupDirectory,
         DumpTimeout = DumpTimeout,
         KeepRestoredDatabases = true,

@@ -279,6 +279,9 @@ public sealed record CheckContextOptions
     /// <summary>Which earlier verdicts count.</summary>
     public Catalog.VerdictTrust Trust { get; init; } = Catalog.VerdictTrust.Anyone;
 
+    /// <summary>Servers of other images the dump is also restored into (<c>upgrade:IMAGE</c> checks).</summary>
+    public IReadOnlyList<UpgradeTarget> UpgradeTargets { get; init; } = [];
+
     /// <summary>The PostgreSQL the dump goes to, or null (the quick tier).</summary>
     public ICheckTarget? Target { get; init; }
 

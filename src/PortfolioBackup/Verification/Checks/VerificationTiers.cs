@@ -14,7 +14,7 @@ public static class VerificationTiers
     public static IReadOnlyList<IVerificationCheck> RestorePreflight { get; } = [.. Quick, new TargetCheck()];
 
     /// <summary>The quick tier first (a damaged file gets its clear verdict), then a restore into a throwaway server and the database checks.</summary>
-    public static IReadOnlyList<IVerificationCheck> Full(VerificationExpectations expectations) =>
+    public static IReadOnlyList<IVerificationCheck> Full(VerificationExpectations expectations, IReadOnlyList<string>? alsoImages = null) =>
     [
         .. RestorePreflight,
         new RestoreCheck(),
@@ -27,5 +27,6 @@ public static class VerificationTiers
         .. expectations.SmokeQueries.Select(smoke => new SmokeCheck(smoke)),
         new RestoreTimeCheck(),
         new RowDropCheck(),
+        .. (alsoImages ?? []).Select(image => new UpgradeCheck(image)),
     ];
 }
