@@ -40,6 +40,8 @@ ENTRYPOINT_SRC="$SCRIPT_DIR/setup/docker-entrypoint.sh"
 S3RVER_SRC="$SCRIPT_DIR/setup/s3rver"
 S3RVER_DIR=${SETUP_S3RVER_DIR:-/opt/portfolio-backup/s3rver}
 S3RVER_BIN="$S3RVER_DIR/node_modules/.bin/s3rver"
+# shellcheck source=scripts/setup/regression-db.sh
+source "$SCRIPT_DIR/setup/regression-db.sh"
 
 WORK=${SETUP_WORK:-/var/tmp/portfoliobackup-setup}
 DOCKERD_LOG=${DOCKERD_LOG:-$WORK/dockerd.log}
@@ -48,6 +50,7 @@ SKIP_DOCKER=${SETUP_SKIP_DOCKER:-0}
 PARALLEL=${SETUP_PARALLEL:-1}
 PG_MAJOR=15
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+REGRESSION_DIR=$WORK/regression-$PG_MAJOR  # the tests read it here (PORTFOLIO_REGRESSION_DUMP overrides)
 DOCKER=/usr/bin/docker            # the CLI from trixie's docker-cli package (/usr/local/bin/docker may be another one)
 RECIPE_REV=r1                     # bump when the image build steps below change (the label also hashes the entrypoint)
 IMAGE_LABEL=pg-standin.recipe
@@ -145,6 +148,7 @@ if [ "$IS_ROOT" = 0 ]; then
 	id postgres >/dev/null 2>&1 || problems+=("OS user postgres missing")
 	while read -r p; do problems+=("$p"); done < <(main_cluster_problems)
 	s3rver_current || problems+=("s3rver missing or not the locked version in $S3RVER_DIR")
+	regression_db_current "$PG_MAJOR" "$REGRESSION_DIR" || problems+=("PostgreSQL's regression database not built in $REGRESSION_DIR")
 	if [ "$SKIP_DOCKER" != 1 ]; then
 		docker_pkg_ok || problems+=("package docker.io >= 26 not installed")
 		while read -r p; do problems+=("package $p not installed"); done < <(missing_packages "${DOCKER_PACKAGES[@]}")
@@ -220,6 +224,34 @@ else
 	log "no Debian cluster $PG_MAJOR/main"
 fi
 
+# Debian mirror: the one apt already uses (first non-security .../debian URI), unless MIRROR is given.
+if [ -z "${MIRROR:-}" ]; then
+	MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+		| grep -E '^[[:space:]]*(deb[[:space:]]|URIs:)' | grep -oE 'https?://[^[:space:]]+' \
+		| grep -vE 'security|snapshot' | grep -E '/debian/?$' | head -n1 || true)
+	[ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources.list*; set MIRROR=<uri of a Debian mirror>"
+fi
+MIRROR=${MIRROR%/}
+
+# ---------------------------------------------------------------------------------------------
+# 1a. PostgreSQL's own regression database, built once from the installed server's source package (a real database in
+#     our tests: domains, partitions, large objects, row-level security), cached as a custom-format dump
+# ---------------------------------------------------------------------------------------------
+if regression_db_current "$PG_MAJOR" "$REGRESSION_DIR"; then
+	log "regression database present: $REGRESSION_DIR/regression.dump ($(cat "$REGRESSION_DIR/KEY"))"
+else
+	mapfile -t MISSING < <(missing_packages "postgresql-server-dev-$PG_MAJOR" make gcc bzip2 curl)
+	if [ "${#MISSING[@]}" -gt 0 ]; then
+		apt_update_once
+		log "installing ${MISSING[*]} (to build the regression database)"
+		quiet apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${MISSING[@]}"
+	fi
+	log "building PostgreSQL's regression database from the postgresql-$PG_MAJOR source package (about 2 minutes, once)"
+	quiet build_regression_db "$PG_MAJOR" "$REGRESSION_DIR" "$MIRROR" "$WORK"
+	regression_db_current "$PG_MAJOR" "$REGRESSION_DIR" || die "the regression database was not built (log: $APT_LOG)"
+	log "regression database built: $REGRESSION_DIR/regression.dump ($(numfmt --to=iec "$(stat -c %s "$REGRESSION_DIR/regression.dump")"))"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 1b. s3rver (npm ci of the committed lock into a fresh folder, swapped in whole)
 # ---------------------------------------------------------------------------------------------
@@ -263,14 +295,6 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 2a. Docker packages (trixie .debs via a private apt state, dependencies from Debian 12)
 # ---------------------------------------------------------------------------------------------
-# Debian mirror: the one apt already uses (first non-security .../debian URI), unless MIRROR is given.
-if [ -z "${MIRROR:-}" ]; then
-	MIRROR=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-		| grep -E '^[[:space:]]*(deb[[:space:]]|URIs:)' | grep -oE 'https?://[^[:space:]]+' \
-		| grep -vE 'security|snapshot' | grep -E '/debian/?$' | head -n1 || true)
-	[ -n "$MIRROR" ] || die "no Debian mirror found in /etc/apt/sources.list*; set MIRROR=<uri of a Debian mirror>"
-fi
-MIRROR=${MIRROR%/}
 
 mapfile -t MISSING < <(missing_packages "${DOCKER_PACKAGES[@]}")
 if ! docker_pkg_ok || [ "${#MISSING[@]}" -gt 0 ]; then

@@ -28,10 +28,11 @@ internal static class RestoreCommand
         var jobs = new Option<int>("--jobs") { Description = "Parallel pg_restore jobs.", DefaultValueFactory = _ => 1 };
         var singleTransaction = new Option<bool>("--single-transaction") { Description = "All or nothing: a failed restore leaves the target as it was (only with --jobs 1)." };
         var backupDir = new Option<string?>("--backup-dir") { Description = "Where the safety backup goes (default: BACKUP_DIR)." };
+        var config = new Option<string?>("--config") { Description = "Expectations JSON the checks apply (required tables, minimum rows); default: $VERIFY_CONFIG or built-in, as verify." };
 
         var command = new Command("restore", "Restore a dump into a database, replacing the objects it contains (exit 0 done, 1 failed or refused, 2 usage).")
         {
-            dump, targetDb, host, port, username, container, composeService, yes, force, verify, noSafetyBackup, jobs, singleTransaction, backupDir,
+            dump, targetDb, host, port, username, container, composeService, yes, force, verify, noSafetyBackup, jobs, singleTransaction, backupDir, config,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -88,7 +89,13 @@ internal static class RestoreCommand
                 DumpPath = parse.GetValue(dump)!,
                 Target = target,
                 Verify = Enum.Parse<RestoreVerifyMode>(parse.GetValue(verify) ?? "quick", ignoreCase: true),
-                FullVerification = new VerificationOptions { Environment = context.Environment, Jobs = jobCount },
+                FullVerification = new VerificationOptions
+                {
+                    Environment = context.Environment,
+                    Jobs = jobCount,
+                    // What a healthy dump holds is the same question before a restore as in verify: VERIFY_CONFIG or --config.
+                    Expectations = await VerificationExpectations.LoadAsync(parse.GetValue(config), context.Environment, cancellationToken),
+                },
                 Identity = Encryption.AgeIdentity.FromEnvironment(context.Environment),
                 SafetyBackupRecipients = ReadRecipients(context),
                 Force = parse.GetValue(force),

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using Npgsql;
 using PortfolioBackup.Archive;
 
 namespace PortfolioBackup.Verification.Checks;
@@ -9,13 +11,29 @@ namespace PortfolioBackup.Verification.Checks;
 /// exist yet). A dump that creates the schema <c>public</c> itself (<c>pg_dump -n public</c>, PostgreSQL 15 on) gets a
 /// database without it, so its <c>CREATE SCHEMA public</c> does not collide with the empty one every new database has.
 /// </summary>
-internal static class FreshDatabase
+internal static partial class FreshDatabase
 {
     /// <summary>The pg_restore options for a fresh database (production's roles and grants do not exist there).</summary>
     public static readonly IReadOnlyList<string> RestoreOptions = ["--no-owner", "--no-privileges"];
 
     /// <summary>Run in the fresh database before the restore when <see cref="CreatesPublicSchema(IEnumerable{TocEntry})"/>; fails if anything is in it.</summary>
     public const string DropPublicSchema = "DROP SCHEMA IF EXISTS public";
+
+    /// <summary>
+    /// Readies a database just created on a throwaway server for a dump: its referenced roles exist, and its schema public is
+    /// gone when the dump creates its own.
+    /// </summary>
+    public static async Task PrepareAsync(Engines.IRestoreServer server, string database, IReadOnlyList<TocEntry> entries, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString(database));
+        await connection.OpenAsync(cancellationToken);
+        await CreateReferencedRolesAsync(connection, entries, cancellationToken);
+        if (CreatesPublicSchema(entries))
+        {
+            await using var drop = new NpgsqlCommand(DropPublicSchema, connection);
+            await drop.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Whether the archive's table of contents creates the schema public.</summary>
     public static bool CreatesPublicSchema(IEnumerable<TocEntry> entries) =>
@@ -24,4 +42,75 @@ internal static class FreshDatabase
     /// <summary>Whether <c>pg_restore --list</c> output (lines like <c>4; 2615 2200 SCHEMA - public owner</c>) creates the schema public.</summary>
     public static bool CreatesPublicSchema(IEnumerable<string> listLines) =>
         listLines.Select(l => l.Split(' ', 7, StringSplitOptions.RemoveEmptyEntries)).Any(f => f.Length >= 6 && f[3] == "SCHEMA" && f[4] == "-" && f[5] == "public");
+
+    /// <summary>
+    /// The roles the dump names that <c>--no-owner --no-privileges</c> does not strip: those a row-level security policy
+    /// applies to (<c>CREATE POLICY … TO role</c>) and those a user mapping is for. Roles live in the cluster, never in a
+    /// database's dump; production has them, a throwaway server does not.
+    /// </summary>
+    public static IReadOnlyList<string> ReferencedRoles(IEnumerable<TocEntry> entries)
+    {
+        var roles = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var definition = entry.Definition ?? string.Empty;
+            var match = entry.Desc switch
+            {
+                "POLICY" => PolicyRoles().Match(definition),
+                "USER MAPPING" => MappingRole().Match(definition),
+                _ => Match.Empty,
+            };
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            foreach (var name in SplitIdentifiers(match.Groups["roles"].Value))
+            {
+                if (name is not ("PUBLIC" or "CURRENT_USER" or "SESSION_USER" or "CURRENT_ROLE"))
+                {
+                    roles.Add(name);
+                }
+            }
+        }
+
+        return roles.ToList();
+    }
+
+    /// <summary>
+    /// Creates, as NOLOGIN roles, every role the dump references (see <see cref="ReferencedRoles"/>) that the throwaway server
+    /// lacks, so a faithful dump of a database with policies for application roles restores there as it does in production.
+    /// </summary>
+    public static async Task CreateReferencedRolesAsync(NpgsqlConnection connection, IEnumerable<TocEntry> entries, CancellationToken cancellationToken)
+    {
+        foreach (var role in ReferencedRoles(entries))
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT format('CREATE ROLE %I NOLOGIN', @name) WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = @name)", connection);
+            command.Parameters.AddWithValue("name", role);
+            if (await command.ExecuteScalarAsync(cancellationToken) is string statement)
+            {
+                await using var create = new NpgsqlCommand(statement, connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    // Identifiers as pg_dump's fmtId writes them, separated by commas: plain lower-case names or "double ""quoted"" ones.
+    private static IEnumerable<string> SplitIdentifiers(string list)
+    {
+        foreach (Match identifier in Identifier().Matches(list))
+        {
+            yield return identifier.Groups["quoted"].Success ? identifier.Groups["quoted"].Value.Replace("\"\"", "\"", StringComparison.Ordinal) : identifier.Groups["plain"].Value;
+        }
+    }
+
+    [GeneratedRegex(@"\bTO (?<roles>.+?)(?: USING \(| WITH CHECK \(|;\s*\z)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex PolicyRoles();
+
+    [GeneratedRegex(@"^CREATE USER MAPPING FOR (?<roles>""(?:[^""]|"""")+""|\S+) SERVER ", RegexOptions.CultureInvariant)]
+    private static partial Regex MappingRole();
+
+    [GeneratedRegex(@"""(?<quoted>(?:[^""]|"""")*)""|(?<plain>[^\s,""]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex Identifier();
 }

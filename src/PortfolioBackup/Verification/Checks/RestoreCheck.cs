@@ -41,13 +41,7 @@ internal sealed class RestoreCheck : IVerificationCheck
             context.CreatedDatabase = database;
         }
 
-        if (FreshDatabase.CreatesPublicSchema((await context.ArchiveAsync()).Entries))
-        {
-            await using var fresh = new NpgsqlConnection(server.ConnectionString(database));
-            await fresh.OpenAsync(cancellationToken);
-            await using var drop = new NpgsqlCommand(FreshDatabase.DropPublicSchema, fresh);
-            await drop.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await FreshDatabase.PrepareAsync(server, database, (await context.ArchiveAsync()).Entries, cancellationToken);
 
         var connections = Math.Max(1, context.Options.Jobs);
         string? whyNot = null;

@@ -47,13 +47,9 @@ internal sealed class UpgradeCheck(string image) : IVerificationCheck
     private async Task<CheckResult> RestoreAndCountAsync(CheckContext context, IRestoreServer server, string database, CancellationToken cancellationToken)
     {
         var on = $"{image} (PostgreSQL {server.ServerVersion})";
+        await FreshDatabase.PrepareAsync(server, database, (await context.ArchiveAsync()).Entries, cancellationToken);
         await using var connection = new NpgsqlConnection(server.ConnectionString(database));
         await connection.OpenAsync(cancellationToken);
-        if (FreshDatabase.CreatesPublicSchema((await context.ArchiveAsync()).Entries))
-        {
-            await using var drop = new NpgsqlCommand(FreshDatabase.DropPublicSchema, connection);
-            await drop.ExecuteNonQueryAsync(cancellationToken);
-        }
 
         var mapped = await server.MapDumpAsync(context.ArchivePath, cancellationToken);
         var jobs = Math.Max(1, context.Options.Jobs).ToString(CultureInfo.InvariantCulture);
