@@ -21,12 +21,13 @@ build_regression_db() {
 	chmod 755 "$tmp"
 	# The source comes from the distribution's own index (a security update's source may not be mirrored; the regression
 	# SQL of any release of the major builds the same kind of database): its upstream tarball, checked by its SHA-256.
-	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+	codename=${codename:-bookworm}
 	curl -fsS --retry 3 -m 600 "$mirror/dists/$codename/main/source/Sources.xz" | xz -dc >"$tmp/Sources"
 	entry=$(awk -v p="postgresql-$major" '$0 == "Package: " p {f=1} f && /^$/ {exit} f' "$tmp/Sources")
 	directory=$(printf '%s\n' "$entry" | awk '/^Directory:/ {print $2}')
 	read -r want _ tarball < <(printf '%s\n' "$entry" | awk '/^Checksums-Sha256:/ {g=1; next} g && /^ / && /orig\.tar\.bz2$/ {print $1, $2, $3; exit}')
-	[ -n "$directory" ] && [ -n "$tarball" ] || { echo "no source of postgresql-$major in $mirror/dists/$codename" >&2; return 1; }
+	if [ -z "$directory" ] || [ -z "$tarball" ]; then echo "no source of postgresql-$major in $mirror/dists/$codename" >&2; return 1; fi
 	curl -fsS --retry 3 -m 600 -o "$tmp/pg.tar.bz2" "$mirror/$directory/$tarball"
 	got=$(sha256sum "$tmp/pg.tar.bz2" | cut -d' ' -f1)
 	[ "$want" = "$got" ] || { echo "$tarball: SHA-256 $got, the source index says $want" >&2; return 1; }
@@ -38,7 +39,12 @@ build_regression_db() {
 	# regress.so and contrib/spi's autoinc and refint, built against the installed server's headers (pgxs).
 	mkdir -p "$tmp/build" "$tmp/lib"
 	cp "$src/src/test/regress/regress.c" "$src/contrib/spi/autoinc.c" "$src/contrib/spi/refint.c" "$tmp/build/"
-	printf 'MODULES = regress autoinc refint\nPG_CONFIG = %s/pg_config\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n' "$bin" >"$tmp/build/Makefile"
+	cat >"$tmp/build/Makefile" <<-MAKEFILE
+		MODULES = regress autoinc refint
+		PG_CONFIG = $bin/pg_config
+		PGXS := \$(shell \$(PG_CONFIG) --pgxs)
+		include \$(PGXS)
+	MAKEFILE
 	make -s -C "$tmp/build" >"$tmp/build.log" 2>&1 || { tail -n 20 "$tmp/build.log" >&2; return 1; }
 	install -m 0755 "$tmp/build/"*.so "$tmp/lib/"
 
