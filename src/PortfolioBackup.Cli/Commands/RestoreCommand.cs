@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using PortfolioBackup.Configuration;
-using PortfolioBackup.Containers;
 using PortfolioBackup.Restore;
 using PortfolioBackup.Verification;
 using Spectre.Console;
@@ -74,14 +73,11 @@ internal static class RestoreCommand
                 ? SettingsReader.RequireBackupDirectory(context.Environment, parse.GetValue(backupDir))
                 : parse.GetValue(backupDir) ?? context.Environment.GetValueOrDefault("BACKUP_DIR");
 
+            // The container is found by the same rule as backup's (the compose project disambiguates a service).
             var target = new RestoreTarget { Connection = connection };
-            if (parse.GetValue(container) is { } name)
+            if (SettingsReader.ReadContainer(context.Environment, parse.GetValue(container), parse.GetValue(composeService)) is { } selector)
             {
-                target = target with { Container = await ContainerLocator.ByNameAsync(name, cancellationToken) };
-            }
-            else if (parse.GetValue(composeService) is { } service)
-            {
-                target = target with { Container = await ContainerLocator.ByComposeServiceAsync(service, cancellationToken: cancellationToken), ComposeService = service };
+                target = target with { Container = await selector.ResolveAsync(cancellationToken), ComposeService = selector.ComposeService };
             }
 
             var options = new RestoreOptions

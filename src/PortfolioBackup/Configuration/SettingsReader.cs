@@ -31,7 +31,7 @@ public static class SettingsReader
             "a whole number, 1 or more", problems);
         var connection = ReadConnection(environment, overrides, problems);
         var recipients = Encryption.AgeRecipients.Read(environment, problems);
-        var container = ReadContainer(environment, overrides, problems);
+        var container = ReadContainer(environment, overrides?.Container, overrides?.ComposeService, fromEnvironment: true, problems);
 
         if (problems.Count > 0)
         {
@@ -50,14 +50,25 @@ public static class SettingsReader
     }
 
     /// <summary>
-    /// The container that holds the database: <c>--container</c>/<c>--compose-service</c>, else BACKUP_CONTAINER or
-    /// BACKUP_COMPOSE_SERVICE (one of them); the compose project is COMPOSE_PROJECT_NAME, else the folder of the first
-    /// COMPOSE_FILE, else the current folder, as docker compose names it.
+    /// The container <c>--container</c> or <c>--compose-service</c> name, found by the same rule as a backup's (the compose
+    /// project from COMPOSE_PROJECT_NAME or the compose file's folder); null when neither is given.
     /// </summary>
-    private static Containers.ContainerSelector? ReadContainer(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides, List<string> problems)
+    /// <remarks>Both given is a <see cref="ConfigurationException"/>.</remarks>
+    public static Containers.ContainerSelector? ReadContainer(IReadOnlyDictionary<string, string?> environment, string? container, string? composeService)
     {
-        var (name, service) = overrides?.Container is { Length: > 0 } || overrides?.ComposeService is { Length: > 0 }
-            ? (overrides.Container, overrides.ComposeService)
+        var problems = new List<string>();
+        var selector = ReadContainer(environment, container, composeService, fromEnvironment: false, problems);
+        return problems.Count > 0 ? throw new ConfigurationException(problems) : selector;
+    }
+
+    // The container that holds the database: the options given, else (for a backup) BACKUP_CONTAINER or
+    // BACKUP_COMPOSE_SERVICE; the compose project is COMPOSE_PROJECT_NAME, else the folder of the first COMPOSE_FILE, else
+    // the current folder, as docker compose names it.
+    private static Containers.ContainerSelector? ReadContainer(
+        IReadOnlyDictionary<string, string?> environment, string? container, string? composeService, bool fromEnvironment, List<string> problems)
+    {
+        var (name, service) = container is { Length: > 0 } || composeService is { Length: > 0 } || !fromEnvironment
+            ? (container is { Length: > 0 } ? container : null, composeService is { Length: > 0 } ? composeService : null)
             : (Get(environment, "BACKUP_CONTAINER"), Get(environment, "BACKUP_COMPOSE_SERVICE"));
         if (name is not null && service is not null)
         {

@@ -18,6 +18,7 @@ public sealed class ComposeBackupTests : IDisposable
     [Fact(Timeout = 300_000)]
     public async Task Backup_db_sh_backs_up_a_compose_service_exactly_and_restore_brings_every_row_back()
     {
+        // Service db, as every compose file names it: the project tells it apart from any other app's db on this host.
         await using var db = await ComposeDatabase.StartAsync("postgres:15");
         var backups = _dir.Combine("backups");
 
@@ -89,8 +90,10 @@ public sealed class ComposeBackupTests : IDisposable
     [Fact(Timeout = 300_000)]
     public async Task Two_projects_with_a_db_service_are_told_apart_by_the_project_and_an_unknown_one_is_a_clear_error()
     {
-        await using var mine = await ComposeDatabase.StartAsync("postgres:15", seed: true);
-        await using var other = await ComposeDatabase.StartAsync("postgres:15", seed: false);
+        // A service name of its own, so other containers on the same Docker host never count.
+        var service = "db" + Guid.NewGuid().ToString("N")[..8];
+        await using var mine = await ComposeDatabase.StartAsync("postgres:15", service, seed: true);
+        await using var other = await ComposeDatabase.StartAsync("postgres:15", service, seed: false);
         var backups = _dir.Combine("backups");
         var ambiguous = Environment(mine, backups);
         ambiguous.Remove("COMPOSE_PROJECT_NAME");
@@ -101,9 +104,9 @@ public sealed class ComposeBackupTests : IDisposable
         var missing = await CliRunner.RunAsync(Environment(mine, backups), "backup", "--compose-service", "nothing-here");
 
         chosen.ExitCode.Should().Be(0, chosen.AllOutput);
-        chosen.Output.Should().Contain($"  from:     portfolio in container {mine.Name} (compose service db) as postgres (pg_dump (PostgreSQL) 15.");
+        chosen.Output.Should().Contain($"  from:     portfolio in container {mine.Name} (compose service {service}) as postgres (pg_dump (PostgreSQL) 15.");
         unclear.ExitCode.Should().Be(1, unclear.AllOutput);
-        unclear.Error.Should().Contain("2 running containers belong to compose service 'db'").And.Contain(mine.Name).And.Contain(other.Name).And.Contain("COMPOSE_PROJECT_NAME");
+        unclear.Error.Should().Contain($"2 running containers belong to compose service '{service}'").And.Contain(mine.Name).And.Contain(other.Name).And.Contain("COMPOSE_PROJECT_NAME");
         missing.ExitCode.Should().Be(1, missing.AllOutput);
         missing.Error.Should().Contain("no running container belongs to compose service 'nothing-here'");
         Directory.GetFiles(backups, "backup_*").Should().HaveCount(2, "one backup and its manifest, from the run that found its container");
