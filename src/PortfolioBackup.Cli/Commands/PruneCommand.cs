@@ -16,6 +16,9 @@ internal static class PruneCommand
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
         var retentionDays = new Option<int?>("--retention-days") { Description = "Delete regular backups older than N days (overrides RETENTION_DAYS, default 14; 0 keeps only the newest MIN_BACKUPS)." };
         var minBackups = new Option<int?>("--min-backups") { Description = "Always keep the newest N regular backups (overrides MIN_BACKUPS, default 3)." };
+        var keepDaily = new Option<int?>("--keep-daily") { Description = "Also keep the newest backup of each of the newest N days (overrides RETENTION_DAILY; 0 off)." };
+        var keepWeekly = new Option<int?>("--keep-weekly") { Description = "Also keep the newest backup of each of the newest N ISO weeks (overrides RETENTION_WEEKLY; 0 off)." };
+        var keepMonthly = new Option<int?>("--keep-monthly") { Description = "Also keep the newest backup of each of the newest N months (overrides RETENTION_MONTHLY; 0 off)." };
         var command = new Command(
             "prune",
             "Delete regular backups (backup_YYYYMMDD_HHMMSS.dump and its manifest) older than the retention, always keeping the newest MIN_BACKUPS. " +
@@ -25,6 +28,9 @@ internal static class PruneCommand
             backupDir,
             retentionDays,
             minBackups,
+            keepDaily,
+            keepWeekly,
+            keepMonthly,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -33,6 +39,9 @@ internal static class PruneCommand
                 BackupDirectory = parseResult.GetValue(backupDir),
                 RetentionDays = parseResult.GetValue(retentionDays),
                 MinBackups = parseResult.GetValue(minBackups),
+                KeepDaily = parseResult.GetValue(keepDaily),
+                KeepWeekly = parseResult.GetValue(keepWeekly),
+                KeepMonthly = parseResult.GetValue(keepMonthly),
             });
             return await PruneAndReportAsync(context, settings, parseResult.GetValue(dryRun), cancellationToken);
         });
@@ -50,15 +59,7 @@ internal static class PruneCommand
         }
 
         var result = await Pruner.PruneAsync(
-            new RetentionOptions
-            {
-                BackupDirectory = settings.BackupDirectory,
-                RetentionDays = settings.RetentionDays,
-                MinBackups = settings.MinBackups,
-                DryRun = dryRun,
-                BucketVerdicts = bucket.Verdicts,
-                Trust = trust,
-            },
+            settings.Retention() with { DryRun = dryRun, BucketVerdicts = bucket.Verdicts, Trust = trust },
             cancellationToken);
         return await ReportAsync(context, result, settings);
     }
@@ -108,7 +109,7 @@ internal static class PruneCommand
             await context.Error.WriteLineAsync($"error: could not delete {failure.Path}: {failure.Problem}");
         }
 
-        var policy = string.Create(CultureInfo.InvariantCulture, $"retention {settings.RetentionDays} d, newest {settings.MinBackups} always kept");
+        var policy = settings.DescribeRetention();
         var freed = result.Deleted.Count == 0 ? "" : $" ({ByteSize.Format(result.FreedBytes)})";
         var summary = result.DryRun
             ? $"dry run: would delete {Count(result.Deleted.Count)}{freed}, keep {Count(result.Kept.Count)} in {result.BackupDirectory} ({policy}); nothing was deleted"

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using PortfolioBackup.Configuration;
 using PortfolioBackup.Offsite;
-using PortfolioBackup.Retention;
 
 namespace PortfolioBackup.Cli.Commands;
 
@@ -43,13 +42,7 @@ internal static class UploadCommand
     /// <summary>Runs the offsite job (also after each successful backup) and prints every file's outcome; returns the exit code.</summary>
     internal static async Task<int> RunAndReportAsync(CliContext context, OffsiteSettings offsite, BackupSettings settings, CancellationToken cancellationToken)
     {
-        var retention = new RetentionOptions
-        {
-            BackupDirectory = settings.BackupDirectory,
-            RetentionDays = settings.RetentionDays,
-            MinBackups = settings.MinBackups,
-            Trust = Catalog.VerdictTrust.FromEnvironment(context.Environment),
-        };
+        var retention = settings.Retention() with { Trust = Catalog.VerdictTrust.FromEnvironment(context.Environment) };
         await context.Out.WriteLineAsync($"uploading to {offsite.Describe()}");
         var result = await OffsiteJob.RunAsync(offsite, retention, cancellationToken);
         await OffsiteText.WriteAsync(context, result);

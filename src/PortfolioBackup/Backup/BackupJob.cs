@@ -45,14 +45,7 @@ public static class BackupJob
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Backup.Settings;
-        var retention = new RetentionOptions
-        {
-            BackupDirectory = settings.BackupDirectory,
-            RetentionDays = settings.RetentionDays,
-            MinBackups = settings.MinBackups,
-            BucketVerdicts = options.BucketVerdicts,
-            Trust = options.Trust,
-        };
+        var retention = settings.Retention() with { BucketVerdicts = options.BucketVerdicts, Trust = options.Trust };
 
         // Checked before the dump is written: a retention that cannot be applied must not surface after a long backup.
         Pruner.Validate(retention);

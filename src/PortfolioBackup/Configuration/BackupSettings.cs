@@ -12,6 +12,31 @@ public sealed record BackupSettings
     /// <summary>The newest this many backups are always kept, whatever their age (<c>MIN_BACKUPS</c>).</summary>
     public int MinBackups { get; init; } = 3;
 
+    /// <summary>The newest backup of each of the newest N days is kept too (<c>RETENTION_DAILY</c>; 0 off).</summary>
+    public int KeepDaily { get; init; }
+
+    /// <summary>The newest backup of each of the newest N ISO weeks is kept too (<c>RETENTION_WEEKLY</c>; 0 off).</summary>
+    public int KeepWeekly { get; init; }
+
+    /// <summary>The newest backup of each of the newest N months is kept too (<c>RETENTION_MONTHLY</c>; 0 off).</summary>
+    public int KeepMonthly { get; init; }
+
+    /// <summary>The retention these settings ask for, the one way every prune (local, after a backup, in the bucket) is configured.</summary>
+    public Retention.RetentionOptions Retention() => new()
+    {
+        BackupDirectory = BackupDirectory,
+        RetentionDays = RetentionDays,
+        MinBackups = MinBackups,
+        KeepDaily = KeepDaily,
+        KeepWeekly = KeepWeekly,
+        KeepMonthly = KeepMonthly,
+    };
+
+    /// <summary>"retention 14 d, newest 3 always kept[, daily 7, weekly 4, monthly 12]", as prune and upload print it.</summary>
+    public string DescribeRetention() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"retention {RetentionDays} d, newest {MinBackups} always kept") +
+        (KeepDaily > 0 ? $", daily {KeepDaily}" : string.Empty) + (KeepWeekly > 0 ? $", weekly {KeepWeekly}" : string.Empty) + (KeepMonthly > 0 ? $", monthly {KeepMonthly}" : string.Empty);
+
     /// <summary>The database to back up; with <see cref="Container"/>, only its user, database and password are used.</summary>
     public ConnectionSettings Connection { get; init; } = new();
 

@@ -12,6 +12,15 @@ public sealed record SettingsOverrides
     /// <summary>Overrides <c>MIN_BACKUPS</c>.</summary>
     public int? MinBackups { get; init; }
 
+    /// <summary>Overrides <c>RETENTION_DAILY</c>.</summary>
+    public int? KeepDaily { get; init; }
+
+    /// <summary>Overrides <c>RETENTION_WEEKLY</c>.</summary>
+    public int? KeepWeekly { get; init; }
+
+    /// <summary>Overrides <c>RETENTION_MONTHLY</c>.</summary>
+    public int? KeepMonthly { get; init; }
+
     /// <summary>Overrides <c>DB_HOST</c>.</summary>
     public string? Host { get; init; }
 

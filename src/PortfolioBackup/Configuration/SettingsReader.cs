@@ -29,6 +29,9 @@ public static class SettingsReader
             "a whole number of days, 0 or more and at most 36500", problems);
         var minBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue,
             "a whole number, 1 or more", problems);
+        var daily = ReadInt(environment, "RETENTION_DAILY", "--keep-daily", overrides?.KeepDaily, 0, 0, 100_000, "a whole number of days, 0 (off) to 100000", problems);
+        var weekly = ReadInt(environment, "RETENTION_WEEKLY", "--keep-weekly", overrides?.KeepWeekly, 0, 0, 100_000, "a whole number of weeks, 0 (off) to 100000", problems);
+        var monthly = ReadInt(environment, "RETENTION_MONTHLY", "--keep-monthly", overrides?.KeepMonthly, 0, 0, 100_000, "a whole number of months, 0 (off) to 100000", problems);
         var connection = ReadConnection(environment, overrides, problems);
         var recipients = Encryption.AgeRecipients.Read(environment, problems);
         var container = ReadContainer(environment, overrides?.Container, overrides?.ComposeService, fromEnvironment: true, problems);
@@ -43,6 +46,9 @@ public static class SettingsReader
             BackupDirectory = directory!,
             RetentionDays = retention,
             MinBackups = minBackups,
+            KeepDaily = daily,
+            KeepWeekly = weekly,
+            KeepMonthly = monthly,
             Connection = connection,
             AgeRecipients = recipients,
             Container = container,

@@ -51,8 +51,7 @@ public static class RemoteRetention
 
         // The same catalog rule as the folder: an object only named like a backup is never counted, kept as newest or deleted.
         var verified = await new VerdictBook(verdicts, options.Trust).NewestVerifiedAsync(entries, now, cancellationToken);
-        var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
-        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
+        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { VerifiedFile = verified?.Backup.FileName }, now);
 
         var failed = new List<RetentionFailure>();
         var deleted = new List<RetentionDecision>();

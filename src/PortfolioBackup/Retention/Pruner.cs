@@ -60,6 +60,14 @@ public static class Pruner
             problems.Add(Invariant($"RETENTION_DAYS={options.RetentionDays} is out of range (expected at most {RetentionOptions.MaxRetentionDays} days, 100 years)"));
         }
 
+        foreach (var (value, variable) in new[] { (options.KeepDaily, "RETENTION_DAILY"), (options.KeepWeekly, "RETENTION_WEEKLY"), (options.KeepMonthly, "RETENTION_MONTHLY") })
+        {
+            if (value is < 0 or > 100_000)
+            {
+                problems.Add(Invariant($"{variable}={value} is out of range (expected 0, which turns the rule off, to 100000)"));
+            }
+        }
+
         if (options.MinBackups < 1)
         {
             problems.Add(Invariant($"MIN_BACKUPS={options.MinBackups} would let retention delete every backup (expected 1 or more)"));
@@ -98,8 +106,7 @@ public static class Pruner
 
         var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Entries], options.Trust);
         var verified = await verdicts.NewestVerifiedAsync(entries, now, cancellationToken);
-        var protectedFiles = verified is null ? options.ProtectedFiles : new HashSet<string>(options.ProtectedFiles.Append(verified.Backup.FileName), StringComparer.Ordinal);
-        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { ProtectedFiles = protectedFiles }, now);
+        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { VerifiedFile = verified?.Backup.FileName }, now);
         if (bucket.Unavailable is { } problem && Unsettled(delete, verified) is { } unsettled)
         {
             var refusal = RetentionRefusedException.BucketUnavailable(problem, unsettled);

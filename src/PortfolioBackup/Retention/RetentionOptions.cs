@@ -15,6 +15,18 @@ public sealed record RetentionOptions
     /// <summary>The newest this many regular backups are kept however old they are, so failing backups never erase the last good one.</summary>
     public int MinBackups { get; init; } = 3;
 
+    /// <summary>Also keep the newest backup of each of the newest N days (UTC) that have one (RETENTION_DAILY); 0 turns the rule off.</summary>
+    public int KeepDaily { get; init; }
+
+    /// <summary>Also keep the newest backup of each of the newest N ISO weeks that have one (RETENTION_WEEKLY); 0 turns the rule off.</summary>
+    public int KeepWeekly { get; init; }
+
+    /// <summary>Also keep the newest backup of each of the newest N months that have one (RETENTION_MONTHLY); 0 turns the rule off.</summary>
+    public int KeepMonthly { get; init; }
+
+    /// <summary>The newest verified backup's file name, kept whatever its age (the prune finds it; a caller never needs to).</summary>
+    internal string? VerifiedFile { get; init; }
+
     /// <summary>When true nothing is deleted and no lock is taken; the result lists what would go.</summary>
     public bool DryRun { get; init; }
 

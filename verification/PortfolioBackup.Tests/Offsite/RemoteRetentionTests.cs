@@ -44,7 +44,7 @@ public sealed class RemoteRetentionTests(S3ServerFixture server) : IClassFixture
         pruned.Kept.Select(d => (d.Backup.FileName, d.Reason)).Should().Equal(
             ("backup_20261201_031500.dump", "age 1 d 8 h <= 14 d"),
             ("backup_20261130_031500.dump", "age 2 d 8 h <= 14 d"),
-            ("backup_20261101_031500.dump.age", "protected"),
+            ("backup_20261101_031500.dump.age", "newest verified"),
             ("pre-restore_20261001_120000.dump", "pre-restore safety backup, never pruned"));
         plan.Deleted.Select(d => d.Backup.FileName).Should().Equal(pruned.Deleted.Select(d => d.Backup.FileName));
         (await store.ListBackupsAsync()).Select(b => b.Name).Should().BeEquivalentTo(pruned.Kept.Select(k => k.Backup.FileName));

@@ -86,7 +86,7 @@ public sealed class VerifiedRetentionTests : IDisposable
 
         protectedFiles.Should().Equal(Path.GetFileName(verified));
         File.Exists(verified).Should().BeTrue();
-        result.Kept.Should().Contain(d => d.Backup.FileName == Path.GetFileName(verified) && d.Reason == "protected");
+        result.Kept.Should().Contain(d => d.Backup.FileName == Path.GetFileName(verified) && d.Reason == "newest verified");
     }
 
     [Fact]
