@@ -210,6 +210,8 @@ public static class BackupRunner
         var stderr = ToolRunner.Tail(result.StandardError);
         var advice = IsDiskFull(stderr)
             ? $"The disk holding {directory} is full: free space there or point BACKUP_DIR at a larger disk."
+            : result.ExitCode is 137 or 143 && stderr.Length == 0
+                ? "It was killed (signal 9 or 15): a container stopped or killed mid-backup, or the machine ran out of memory; check 'docker ps' and the kernel log, then run the backup again."
             : "Fix the cause reported above and run the backup again.";
         var detail = stderr.Length == 0 ? "it printed no error" : stderr;
         return new BackupFailedException(

@@ -101,16 +101,17 @@ internal sealed class ContainerBackupSource(ContainerSelector selector, Connecti
     public override async Task<ISnapshotSession> OpenAsync(CancellationToken cancellationToken)
     {
         _container = await selector.ResolveAsync(cancellationToken);
-        return await PsqlSnapshotSession.OpenAsync(_container, connection, Describe(), cancellationToken);
+        return await PsqlSnapshotSession.OpenAsync(_container, connection, Describe(), selector.ExecUser, cancellationToken);
     }
 
     public override async Task<string> PgDumpVersionAsync(ISnapshotSession session, CancellationToken cancellationToken)
     {
-        var result = await ToolRunner.RunCheckedAsync(ContainerExec.Invocation(Container, connection, "pg_dump", ["--version"]), cancellationToken);
+        var result = await ToolRunner.RunCheckedAsync(ContainerExec.Invocation(Container, connection, "pg_dump", ["--version"], execUser: selector.ExecUser), cancellationToken);
         return FirstLine(result.StandardOutput);
     }
 
-    // The dump streams out of the container on stdout: into the file, or into age; nothing is written inside the container.
+    // The dump streams out of the container on stdout: into the file, or into age; nothing is written inside the container,
+    // and the container's pg_dump dies with us (tethered), never dumping on to nobody after a failure or a kill.
     public override ToolInvocation PgDump(string snapshot, string? outputFile) =>
-        ContainerExec.Invocation(Container, connection, "pg_dump", [.. DumpOptions(snapshot), "--dbname", connection.Database]) with { StandardOutputFile = outputFile };
+        ContainerExec.Tethered(Container, connection, "pg_dump", [.. DumpOptions(snapshot), "--no-password"], selector.ExecUser) with { StandardOutputFile = outputFile };
 }

@@ -33,15 +33,17 @@ internal sealed class PsqlSnapshotSession : ISnapshotSession
     public int ServerMajorVersion { get; private set; }
 
     /// <summary>Starts psql in the container, opens the read-only repeatable-read transaction and exports its snapshot.</summary>
-    public static async Task<PsqlSnapshotSession> OpenAsync(string container, ConnectionSettings connection, string describe, CancellationToken cancellationToken)
+    public static async Task<PsqlSnapshotSession> OpenAsync(string container, ConnectionSettings connection, string describe, string? execUser, CancellationToken cancellationToken)
     {
         var session = new PsqlSnapshotSession(describe);
         var invocation = ContainerExec.Invocation(
             container,
             connection,
             "psql",
-            ["--no-psqlrc", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1", "--dbname", connection.Database],
-            interactive: true) with
+            // --no-password: without one, psql would read the first line of SQL from stdin as the password.
+            ["--no-psqlrc", "--no-password", "--quiet", "--no-align", "--tuples-only", "--set", "ON_ERROR_STOP=1"],
+            interactive: true,
+            execUser) with
         {
             StandardInputWriter = session.WriteStdinAsync,
             StandardOutputReader = session.ReadStdoutAsync,
@@ -136,8 +138,7 @@ internal sealed class PsqlSnapshotSession : ISnapshotSession
                     return rows;
                 }
 
-                using var document = JsonDocument.Parse(line);
-                rows.Add(document.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray());
+                rows.Add(ParseRow(line) ?? throw Failure($"the container answered something that is not psql's: {line}"));
             }
 
             // psql stopped at an error (ON_ERROR_STOP) or could not connect: its own words say why.
@@ -156,12 +157,30 @@ internal sealed class PsqlSnapshotSession : ISnapshotSession
         }
     }
 
+    // A line that is not one of our JSON rows: Docker's own error (no psql in the container), or anything else.
+    private static JsonElement[]? ParseRow(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement.EnumerateArray().Select(e => e.Clone()).ToArray() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private BackupFailedException Failure(string reason)
     {
         var authentication = reason.Contains("password authentication failed", StringComparison.OrdinalIgnoreCase)
             || reason.Contains("no password supplied", StringComparison.OrdinalIgnoreCase);
         var advice = authentication
-            ? "Set DB_PASSWORD (it travels to the container by environment), or DB_USER to a role the container's local connections trust."
+            ? "Set DB_PASSWORD (it travels to the container by environment; password files on the host are not read for a container), or DB_USER to a role the container's local connections trust."
+            : reason.Contains("Peer authentication failed", StringComparison.Ordinal)
+                ? "The container's local connections use peer authentication: set BACKUP_CONTAINER_USER=postgres (the OS account inside the container) so the tools run as it."
+            : reason.Contains("not psql's", StringComparison.Ordinal) || reason.Contains("executable file not found", StringComparison.Ordinal)
+                ? "Is this the database's container? Its psql and pg_dump are used; name the right one with BACKUP_COMPOSE_SERVICE or BACKUP_CONTAINER."
             : reason.Contains("does not exist", StringComparison.Ordinal)
                 ? "Check DB_NAME and DB_USER: they name the database and role inside the container."
                 : "Fix the cause reported above and run the backup again.";

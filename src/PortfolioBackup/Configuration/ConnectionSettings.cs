@@ -25,6 +25,13 @@ public sealed record ConnectionSettings
     /// <summary>An explicit libpq password file (<c>PGPASSFILE</c>), or null for the default <c>~/.pgpass</c>.</summary>
     public string? PassFile { get; init; }
 
+    /// <summary>
+    /// Startup options of every connection we open: a database or role may set timeouts meant for the app, and they would
+    /// cancel a long dump, count or restore. Startup options win over ALTER DATABASE/ROLE SET and apply before the first
+    /// query (pg_dump's own SET statement_timeout = 0 comes after one query, which a tiny timeout already cancels).
+    /// </summary>
+    public const string NoTimeoutsOptions = "-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0";
+
     /// <summary>The libpq variables that point pg_dump and friends at this server; the password travels only here.</summary>
     public IReadOnlyDictionary<string, string?> ToolEnvironment()
     {
@@ -34,6 +41,7 @@ public sealed record ConnectionSettings
             ["PGPORT"] = Port.ToString(CultureInfo.InvariantCulture),
             ["PGUSER"] = User,
             ["PGDATABASE"] = Database,
+            ["PGOPTIONS"] = NoTimeoutsOptions,
         };
         if (Password is not null)
         {
@@ -61,6 +69,7 @@ public sealed record ConnectionSettings
             // Backups must not hold a pooled connection (and its snapshot) past the run.
             Pooling = false,
             Timeout = 15,
+            Options = NoTimeoutsOptions,
         };
         if (Password is not null)
         {

@@ -68,8 +68,7 @@ public static class SettingsReader
     }
 
     // The container that holds the database: the options given, else (for a backup) BACKUP_CONTAINER or
-    // BACKUP_COMPOSE_SERVICE; the compose project is COMPOSE_PROJECT_NAME, else the folder of the first COMPOSE_FILE, else
-    // the current folder, as docker compose names it.
+    // BACKUP_COMPOSE_SERVICE; the compose project is the current folder's, as docker compose names it (ComposeProject).
     private static Containers.ContainerSelector? ReadContainer(
         IReadOnlyDictionary<string, string?> environment, string? container, string? composeService, bool fromEnvironment, List<string> problems)
     {
@@ -87,10 +86,8 @@ public static class SettingsReader
             return null;
         }
 
-        var composeFile = Get(environment, "COMPOSE_FILE")?.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        var project = Get(environment, "COMPOSE_PROJECT_NAME")
-            ?? Containers.ContainerSelector.ProjectNameOf(composeFile is null ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(composeFile))!);
-        return new Containers.ContainerSelector { Name = name, ComposeService = service, ComposeProject = service is null ? null : project };
+        var project = Compose.ComposeProject.NameOf(environment, Environment.CurrentDirectory);
+        return new Containers.ContainerSelector { Name = name, ComposeService = service, ComposeProject = service is null ? null : project, ExecUser = Get(environment, "BACKUP_CONTAINER_USER") };
     }
 
     /// <summary>Reads only the connection settings (DB_* with libpq PG* fallbacks); throws <see cref="ConfigurationException"/> listing every problem.</summary>

@@ -19,6 +19,12 @@ public sealed record ContainerSelector
     /// </summary>
     public string? ComposeProject { get; init; }
 
+    /// <summary>
+    /// The OS account the tools run as inside the container (BACKUP_CONTAINER_USER, <c>docker exec --user</c>), for a
+    /// container whose local connections use peer authentication; null runs them as the container's default user.
+    /// </summary>
+    public string? ExecUser { get; init; }
+
     /// <summary>The running container's name; throws <see cref="ContainerNotFoundException"/> saying what was found and what to do.</summary>
     public Task<string> ResolveAsync(CancellationToken cancellationToken = default) =>
         Name is { } name ? ContainerLocator.ByNameAsync(name, cancellationToken)
@@ -27,17 +33,6 @@ public sealed record ContainerSelector
 
     /// <summary>"container NAME" or "compose service db", for messages.</summary>
     public string Describe() => Name is not null ? $"container {Name}" : $"compose service {ComposeService}{(ComposeProject is null ? string.Empty : $" (project {ComposeProject})")}";
-
-    /// <summary>
-    /// The project name docker compose gives a folder: its name in lower case, keeping only letters, digits, '-' and '_'
-    /// (compose's own normalisation), or null when nothing is left.
-    /// </summary>
-    public static string? ProjectNameOf(string folder)
-    {
-        var name = new string(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))).ToLowerInvariant()
-            .Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray()).TrimStart('-', '_');
-        return name.Length == 0 ? null : name;
-    }
 }
 
 /// <summary>A program of a running container, through <c>docker exec</c>, connecting to PostgreSQL over the container's own socket.</summary>
@@ -47,7 +42,8 @@ internal static class ContainerExec
     /// <c>docker exec [-i] --env PGUSER=… [--env PGPASSWORD] CONTAINER tool args</c>: the password travels by name only (docker
     /// copies the value from its own environment), so it never appears in an argument list.
     /// </summary>
-    public static Tools.ToolInvocation Invocation(string container, Configuration.ConnectionSettings connection, string tool, IReadOnlyList<string> arguments, bool interactive = false)
+    public static Tools.ToolInvocation Invocation(
+        string container, Configuration.ConnectionSettings connection, string tool, IReadOnlyList<string> arguments, bool interactive = false, string? execUser = null)
     {
         var dockerArguments = new List<string> { "exec" };
         if (interactive)
@@ -55,11 +51,17 @@ internal static class ContainerExec
             dockerArguments.Add("--interactive");
         }
 
-        dockerArguments.AddRange(["--env", $"PGUSER={connection.User}"]);
+        // The database by environment, not --dbname: a name holding '=' would be read as a connection string.
+        dockerArguments.AddRange(["--env", $"PGUSER={connection.User}", "--env", $"PGDATABASE={connection.Database}", "--env", $"PGOPTIONS={Configuration.ConnectionSettings.NoTimeoutsOptions}"]);
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["PGPASSWORD"] = connection.Password };
         if (connection.Password is not null)
         {
             dockerArguments.AddRange(["--env", "PGPASSWORD"]);
+        }
+
+        if (execUser is not null)
+        {
+            dockerArguments.AddRange(["--user", execUser]);
         }
 
         dockerArguments.AddRange([container, tool, .. arguments]);
@@ -68,5 +70,32 @@ internal static class ContainerExec
             Environment = environment,
             Secrets = connection.Password is null ? [] : [connection.Password],
         };
+    }
+
+    /// <summary>
+    /// Like <see cref="Invocation"/>, but the program dies with us: Docker does not pass a client's death on to what it
+    /// exec'd, so a pg_dump whose client was cancelled or killed would go on dumping production to nobody. The program runs
+    /// under a small sh that kills it when its stdin (held open by us, for as long as we live) reaches its end.
+    /// </summary>
+    public static Tools.ToolInvocation Tethered(string container, Configuration.ConnectionSettings connection, string tool, IReadOnlyList<string> arguments, string? execUser = null) =>
+        Invocation(container, connection, "sh", ["-c", TetherScript, "sh", tool, .. arguments], interactive: true, execUser) with
+        {
+            StandardInputWriter = HoldOpenAsync,
+        };
+
+    // fd 3 keeps our stdin; the program gets none (<&-) and runs in the background; a watcher kills it at our stdin's end.
+    private const string TetherScript = "exec 3<&0; \"$@\" <&- & p=$!; (cat <&3 >/dev/null; kill $p 2>/dev/null) >/dev/null 2>&1 & wait $p";
+
+    // Our end of the tether: open until the program ends (CliWrap then cancels the writer) or we die.
+    private static async Task HoldOpenAsync(Stream stdin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The program finished, or the run was cancelled: either way stdin closes now.
+        }
     }
 }

@@ -47,7 +47,7 @@ public static class Restorer
 
         var archivePath = decrypted?.Path ?? dumpPath;
         probe = decrypted is null ? probe : await DumpProbe.ProbeAsync(archivePath, cancellationToken);
-        await using var client = TargetClient.For(options.Target);
+        await using var client = TargetClient.For(options.Target, streamDumps: options.Jobs <= 1);
 
         // Every check of the dump runs before anything changes; the target is only read (version, tables), and only once
         // the dump passed the checks that need no server.
@@ -88,6 +88,14 @@ public static class Restorer
             SafetyBackup = options.SafetyBackup && target.Exists,
             SafetyBackupRecipients = options.SafetyBackupRecipients,
         };
+
+        if (!target.Exists && probe.IsCustomArchive && (await ArchiveReader.ReadTocAsync(archivePath, cancellationToken)).IsDataOnly)
+        {
+            // Nothing is created for a restore that cannot work: a data-only dump needs the tables it fills.
+            throw new RestoreTargetUnavailableException(
+                $"{Path.GetFileName(dumpPath)} is a data-only dump (pg_dump --data-only): it holds rows but no tables, so it restores only into a database that " +
+                $"already has them, and {options.Target.Describe()} does not exist. Restore a full backup first, or name a database that has the schema. Nothing was created.");
+        }
 
         if (!target.Exists && !options.CreateMissingDatabase)
         {

@@ -25,8 +25,12 @@ internal abstract class TargetClient : IAsyncDisposable
 
     protected IReadOnlyList<string> Secrets => Connection.Password is null ? [] : [Connection.Password];
 
-    public static TargetClient For(RestoreTarget target) =>
-        target.Container is null ? new DirectTargetClient(target) : new ContainerTargetClient(target);
+    /// <summary>
+    /// The client for the target; a container target with <paramref name="streamDumps"/> (one pg_restore job) reads the dump
+    /// from stdin, so no copy of it (plaintext, for an encrypted backup) is ever written inside the container.
+    /// </summary>
+    public static TargetClient For(RestoreTarget target, bool streamDumps = true) =>
+        target.Container is null ? new DirectTargetClient(target) : new ContainerTargetClient(target, streamDumps);
 
     /// <summary>The path under which the target's programs read the dump (copied into the container when needed).</summary>
     public abstract Task<string> MapDumpAsync(string dumpPath, CancellationToken cancellationToken);
@@ -89,8 +93,11 @@ internal sealed class DirectTargetClient(RestoreTarget target) : TargetClient(ta
 }
 
 /// <summary>The container's own programs through <c>docker exec</c>, connecting over its local socket.</summary>
-internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient(target)
+internal sealed class ContainerTargetClient(RestoreTarget target, bool streamDumps) : TargetClient(target)
 {
+    // The name a streamed dump goes by in argument lists until it is run: never a path inside the container.
+    private const string StreamedPrefix = "stdin-dump:";
+
     private readonly List<string> _copies = [];
 
     private string Container => Target.Container!;
@@ -104,6 +111,15 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
         if (_mapped.TryGetValue(source, out var copied))
         {
             return copied;
+        }
+
+        if (streamDumps)
+        {
+            // pg_restore reads a custom-format archive from stdin (not with --jobs, which needs a file to seek in): nothing
+            // lands inside the container, and a restore cut short stops with its input.
+            var token = StreamedPrefix + Guid.NewGuid().ToString("N");
+            _mapped[source] = token;
+            return token;
         }
 
         var inside = $"/tmp/portfolio-restore-{Guid.NewGuid():N}.dump";
@@ -140,6 +156,16 @@ internal sealed class ContainerTargetClient(RestoreTarget target) : TargetClient
         _copies.Clear();
     }
 
-    internal ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments) =>
-        ContainerExec.Invocation(Container, Connection, tool, arguments) with { Secrets = Secrets };
+    // A streamed dump's token leaves the arguments and becomes the program's stdin.
+    private (IReadOnlyList<string> Arguments, string? Stdin) Streamed(IReadOnlyList<string> arguments)
+    {
+        var token = arguments.FirstOrDefault(a => a.StartsWith(StreamedPrefix, StringComparison.Ordinal));
+        return token is null ? (arguments, null) : (arguments.Where(a => a != token).ToList(), _mapped.Single(m => m.Value == token).Key);
+    }
+
+    internal ToolInvocation Invocation(string tool, IReadOnlyList<string> arguments)
+    {
+        var (actual, stdin) = Streamed(arguments);
+        return ContainerExec.Invocation(Container, Connection, tool, actual, interactive: stdin is not null) with { Secrets = Secrets, StandardInputFile = stdin };
+    }
 }

@@ -8,7 +8,7 @@ namespace PortfolioBackup.Tools;
 /// Reads a small file we are handed (a manifest, a key, a settings file) without ever blocking on it or holding more than a
 /// bound: a FIFO or a device is refused before it is opened, and a file larger than the bound is refused unread.
 /// </summary>
-internal static class SmallFile
+public static class SmallFile
 {
     /// <summary>
     /// The file's text, (null, null) when it does not exist, or (null, why) when it is not a regular file (a symlink counts

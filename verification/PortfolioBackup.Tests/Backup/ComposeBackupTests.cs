@@ -97,16 +97,21 @@ public sealed class ComposeBackupTests : IDisposable
         var backups = _dir.Combine("backups");
         var ambiguous = Environment(mine, backups);
         ambiguous.Remove("COMPOSE_PROJECT_NAME");
-        ambiguous["COMPOSE_FILE"] = _dir.Combine("elsewhere", "docker-compose.yml");
+        var elsewhere = Environment(mine, backups);
+        elsewhere.Remove("COMPOSE_PROJECT_NAME");
+        elsewhere["COMPOSE_FILE"] = _dir.Combine("elsewhere", "docker-compose.yml");
 
         var chosen = await CliRunner.RunAsync(Environment(mine, backups), "backup");
         var unclear = await CliRunner.RunAsync(ambiguous, "backup");
+        var otherProject = await CliRunner.RunAsync(elsewhere, "backup");
         var missing = await CliRunner.RunAsync(Environment(mine, backups), "backup", "--compose-service", "nothing-here");
 
         chosen.ExitCode.Should().Be(0, chosen.AllOutput);
         chosen.Output.Should().Contain($"  from:     portfolio in container {mine.Name} (compose service {service}) as postgres (pg_dump (PostgreSQL) 15.");
         unclear.ExitCode.Should().Be(1, unclear.AllOutput);
         unclear.Error.Should().Contain($"2 running containers belong to compose service '{service}'").And.Contain(mine.Name).And.Contain(other.Name).And.Contain("COMPOSE_PROJECT_NAME");
+        otherProject.ExitCode.Should().Be(1, otherProject.AllOutput);
+        otherProject.Error.Should().Contain($"no running container belongs to compose service '{service}' of project 'elsewhere'", "the compose file's folder names the project");
         missing.ExitCode.Should().Be(1, missing.AllOutput);
         missing.Error.Should().Contain("no running container belongs to compose service 'nothing-here'");
         Directory.GetFiles(backups, "backup_*").Should().HaveCount(2, "one backup and its manifest, from the run that found its container");

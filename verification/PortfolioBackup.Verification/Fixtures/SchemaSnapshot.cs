@@ -24,9 +24,12 @@ public sealed record SchemaSnapshot(string Database, IReadOnlyList<string> Schem
 
     private static string ThisFile([CallerFilePath] string path = "") => path;
 
-    /// <summary>The snapshot file of a database in a folder.</summary>
+    /// <summary>
+    /// The snapshot file of a database in a folder: the name kept as it is where it is safe in a file name, every other
+    /// character as %XX of its UTF-8 bytes, so no two databases ("sh.op", "sh op") ever share a file.
+    /// </summary>
     public static string PathFor(string folder, string database) =>
-        Path.Combine(folder, $"{string.Concat(database.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' ? c : '_'))}.schema.json");
+        Path.Combine(folder, $"{string.Concat(System.Text.Encoding.UTF8.GetBytes(database).Select(b => char.IsAsciiLetterOrDigit((char)b) || b is (byte)'_' or (byte)'-' ? ((char)b).ToString() : $"%{b:X2}"))}.schema.json");
 
     /// <summary>
     /// Compares with the recorded snapshot: null when it matches or was just recorded (<paramref name="strict"/> off), else why
@@ -35,19 +38,41 @@ public sealed record SchemaSnapshot(string Database, IReadOnlyList<string> Schem
     public async Task<string?> CompareOrRecordAsync(string folder, bool strict, CancellationToken cancellationToken = default)
     {
         var path = PathFor(folder, Database);
-        if (!File.Exists(path))
+        var (text, unreadable) = PortfolioBackup.Tools.SmallFile.TryRead(path, 16 << 20, followLinks: false);
+        if (unreadable is not null)
+        {
+            return $"the schema snapshot {path} cannot be read ({unreadable}); remove it (the next run records the schema as it is then)";
+        }
+
+        if (text is null)
         {
             if (strict)
             {
                 return $"no schema snapshot of database {Database} at {path} (strict mode: a missing snapshot is not recorded); run once without SNAPSHOOTER_STRICT_MODE to record it";
             }
 
-            Directory.CreateDirectory(folder);
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(this, JsonOptions) + "\n", cancellationToken);
-            return null;
+            try
+            {
+                Directory.CreateDirectory(folder);
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(this, JsonOptions) + "\n", cancellationToken);
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"the schema snapshot of database {Database} cannot be recorded at {path} ({ex.Message}); set VERIFY_SNAPSHOT_DIR to a writable folder";
+            }
         }
 
-        var recorded = JsonSerializer.Deserialize<SchemaSnapshot>(await File.ReadAllTextAsync(path, cancellationToken), JsonOptions);
+        SchemaSnapshot? recorded;
+        try
+        {
+            recorded = JsonSerializer.Deserialize<SchemaSnapshot>(text, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            return $"the schema snapshot {path} is not one ({ex.Message}); remove it (the next run records the schema as it is then)";
+        }
+
         var changes = RestoredSchema.Diff(recorded?.Schema ?? [], Schema);
         return changes.Count == 0
             ? null

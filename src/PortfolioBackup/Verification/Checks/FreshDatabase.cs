@@ -16,6 +16,12 @@ internal static partial class FreshDatabase
     /// <summary>The pg_restore options for a fresh database (production's roles and grants do not exist there).</summary>
     public static readonly IReadOnlyList<string> RestoreOptions = ["--no-owner", "--no-privileges"];
 
+    /// <summary>
+    /// The options for a fresh database on a throwaway server, which has none of production's tablespaces either (cluster
+    /// objects, like roles): the tables go to its default one.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ThrowawayRestoreOptions = [.. RestoreOptions, "--no-tablespaces"];
+
     /// <summary>Run in the fresh database before the restore when <see cref="CreatesPublicSchema(IEnumerable{TocEntry})"/>; fails if anything is in it.</summary>
     public const string DropPublicSchema = "DROP SCHEMA IF EXISTS public";
 
@@ -54,20 +60,17 @@ internal static partial class FreshDatabase
         foreach (var entry in entries)
         {
             var definition = entry.Definition ?? string.Empty;
-            var match = entry.Desc switch
+            var list = entry.Desc switch
             {
-                "POLICY" => PolicyRoles().Match(definition),
-                "USER MAPPING" => MappingRole().Match(definition),
-                _ => Match.Empty,
+                // CREATE POLICY name ON table [AS …] [FOR …] TO roles [USING (…)] [WITH CHECK (…)];
+                "POLICY" => Between(definition, " TO ", [" USING (", " WITH CHECK (", ";"]),
+                "USER MAPPING" => Between(definition, "CREATE USER MAPPING FOR ", [" SERVER "]),
+                _ => null,
             };
-            if (!match.Success)
+            foreach (var (name, quoted) in SplitIdentifiers(list ?? string.Empty))
             {
-                continue;
-            }
-
-            foreach (var name in SplitIdentifiers(match.Groups["roles"].Value))
-            {
-                if (name is not ("PUBLIC" or "CURRENT_USER" or "SESSION_USER" or "CURRENT_ROLE"))
+                // Key words, not roles (pg_dump writes them unquoted, in either case).
+                if (quoted || !Reserved.Contains(name))
                 {
                     roles.Add(name);
                 }
@@ -91,25 +94,75 @@ internal static partial class FreshDatabase
             if (await command.ExecuteScalarAsync(cancellationToken) is string statement)
             {
                 await using var create = new NpgsqlCommand(statement, connection);
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                try
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.ReservedName or PostgresErrorCodes.DuplicateObject)
+                {
+                    // A name no role can have needs none; the restore says so itself if it matters.
+                }
             }
         }
     }
 
-    // Identifiers as pg_dump's fmtId writes them, separated by commas: plain lower-case names or "double ""quoted"" ones.
-    private static IEnumerable<string> SplitIdentifiers(string list)
+    private static readonly HashSet<string> Reserved = new(["public", "current_user", "session_user", "current_role", "current_schema", "user"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The text after the first <paramref name="start"/> and before the first of <paramref name="ends"/>, both found outside
+    /// double-quoted identifiers and parentheses (a policy named "go TO x" is a name, not its roles); null when absent.
+    /// </summary>
+    private static string? Between(string text, string start, IReadOnlyList<string> ends)
+    {
+        var from = IndexOutside(text, start, 0);
+        if (from < 0)
+        {
+            return null;
+        }
+
+        from += start.Length;
+        var to = ends.Select(e => IndexOutside(text, e, from)).Where(i => i >= 0).DefaultIfEmpty(text.Length).Min();
+        return text[from..to];
+    }
+
+    private static int IndexOutside(string text, string needle, int from)
+    {
+        var (quoted, depth) = (false, 0);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!quoted && depth == 0 && i >= from && string.CompareOrdinal(text, i, needle, 0, needle.Length) == 0)
+            {
+                return i;
+            }
+
+            if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && c == '(')
+            {
+                depth++;
+            }
+            else if (!quoted && c == ')' && depth > 0)
+            {
+                depth--;
+            }
+        }
+
+        return -1;
+    }
+
+    // Identifiers as pg_dump's fmtId writes them, separated by commas: plain names or "double ""quoted"" ones.
+    private static IEnumerable<(string Name, bool Quoted)> SplitIdentifiers(string list)
     {
         foreach (Match identifier in Identifier().Matches(list))
         {
-            yield return identifier.Groups["quoted"].Success ? identifier.Groups["quoted"].Value.Replace("\"\"", "\"", StringComparison.Ordinal) : identifier.Groups["plain"].Value;
+            yield return identifier.Groups["quoted"].Success
+                ? (identifier.Groups["quoted"].Value.Replace("\"\"", "\"", StringComparison.Ordinal), true)
+                : (identifier.Groups["plain"].Value, false);
         }
     }
-
-    [GeneratedRegex(@"\bTO (?<roles>.+?)(?: USING \(| WITH CHECK \(|;\s*\z)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
-    private static partial Regex PolicyRoles();
-
-    [GeneratedRegex(@"^CREATE USER MAPPING FOR (?<roles>""(?:[^""]|"""")+""|\S+) SERVER ", RegexOptions.CultureInvariant)]
-    private static partial Regex MappingRole();
 
     [GeneratedRegex(@"""(?<quoted>(?:[^""]|"""")*)""|(?<plain>[^\s,""]+)", RegexOptions.CultureInvariant)]
     private static partial Regex Identifier();

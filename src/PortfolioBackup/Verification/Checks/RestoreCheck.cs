@@ -63,7 +63,7 @@ internal sealed class RestoreCheck : IVerificationCheck
 
         var restore = await server.RunToolAsync(
             "pg_restore",
-            [.. FreshDatabase.RestoreOptions, "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped],
+            [.. FreshDatabase.ThrowawayRestoreOptions, "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped],
             cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         if (!restore.Succeeded)

@@ -53,7 +53,7 @@ internal sealed class UpgradeCheck(string image) : IVerificationCheck
 
         var mapped = await server.MapDumpAsync(context.ArchivePath, cancellationToken);
         var jobs = Math.Max(1, context.Options.Jobs).ToString(CultureInfo.InvariantCulture);
-        var restore = await server.RunToolAsync("pg_restore", [.. FreshDatabase.RestoreOptions, "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped], cancellationToken);
+        var restore = await server.RunToolAsync("pg_restore", [.. FreshDatabase.ThrowawayRestoreOptions, "--exit-on-error", "--no-password", "-j", jobs, "-d", database, mapped], cancellationToken);
         if (!restore.Succeeded)
         {
             return CheckResult.Warn(Name, $"does not restore on {on}: {Sql.FirstError("pg_restore", restore.StandardError, restore.ExitCode)}");

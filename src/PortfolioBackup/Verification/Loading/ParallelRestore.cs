@@ -17,7 +17,7 @@ internal static class ParallelRestore
         IRestoreServer server, string database, string dumpPath, ArchiveHeader header, ParallelLoadPlan plan, int connections, LoaderTuning tuning, PhaseTimings timings, CancellationToken cancellationToken)
     {
         var mapped = await server.MapDumpAsync(dumpPath, cancellationToken);
-        string[] common = [.. FreshDatabase.RestoreOptions, "--exit-on-error", "--no-password", "-d", database];
+        string[] common = [.. FreshDatabase.ThrowawayRestoreOptions, "--exit-on-error", "--no-password", "-d", database];
         var schema = await timings.TimeAsync("restore: pre-data", () => server.RunToolAsync("pg_restore", ["--section=pre-data", .. common, mapped], cancellationToken));
         if (!schema.Succeeded)
         {
