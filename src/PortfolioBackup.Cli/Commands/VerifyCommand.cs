@@ -208,6 +208,7 @@ internal static class VerifyCommand
     private static async Task<int> FinishAsync(CliContext context, VerificationReport result, string? reportPath, CancellationToken cancellationToken)
     {
         Print(context, result);
+        context.Facts.Note(Alerts.VerificationFacts.Of(VerificationReportDocument.From(result)));
         if (reportPath is not null)
         {
             await VerificationReportWriter.WriteAsync(result, reportPath, cancellationToken);
