@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace PortfolioBackup.Backup;
+namespace PortfolioBackup.Tools;
 
 /// <summary>Crash-safe file publishing: write under a temporary name, fsync, rename without overwriting, fsync the folder.</summary>
 internal static class DurableFile
