@@ -59,6 +59,41 @@ internal static class DurableFile
         }
     }
 
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="text"/> atomically (a reader sees the old file or the new one,
+    /// never half of one), created with <paramref name="mode"/> whatever the umask, fsynced with its folder. For files that are
+    /// rewritten on every run (a report, metrics), unlike <see cref="WriteAllTextAsync"/> which never overwrites.
+    /// </summary>
+    public static async Task ReplaceAllTextAsync(string path, string text, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+
+        // A name of its own per writer: two runs writing the same report never share a temporary file.
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            await using (var stream = new FileStream(temporary, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode,
+            }))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // The umask may have narrowed the mode at creation; the mode asked for is the one published.
+            File.SetUnixFileMode(temporary, mode);
+            File.Move(temporary, full, overwrite: true);
+            SyncDirectory(Path.GetDirectoryName(full)!);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
     /// <summary>Renames the temporary file to its final name (failing if that exists) and fsyncs the folder so the rename survives a crash.</summary>
     public static void Publish(string temporary, string path)
     {

@@ -336,7 +336,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
     public async Task Extension_missing_from_the_target_fails_before_the_restore_naming_it()
     {
         // A real extension installed only while the source is dumped, then removed, so the target lacks it.
-        var share = Tools.ToolRunner.RunSync(fixture.Server.Binaries.PathOf("pg_config"), ["--sharedir"]).Trim();
+        var share = PortfolioBackup.Tools.ToolRunner.RunSync(fixture.Server.Binaries.PathOf("pg_config"), ["--sharedir"]).Trim();
         var name = $"pb_probe_{Guid.NewGuid():N}"[..20];
         var control = Path.Combine(share, "extension", $"{name}.control");
         var script = Path.Combine(share, "extension", $"{name}--1.0.sql");
