@@ -365,7 +365,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
 
     private static async Task PretendWrittenByPgDump17Async(string dump)
     {
-        var probe = await Archive.DumpProbe.ProbeAsync(dump);
+        var probe = await PortfolioBackup.Archive.DumpProbe.ProbeAsync(dump);
         var version = System.Text.Encoding.UTF8.GetBytes(probe.Header!.PgDumpVersion!);
         var bytes = await File.ReadAllBytesAsync(dump);
         var at = bytes.AsSpan(0, (int)probe.Header.Length).LastIndexOf(version);
