@@ -75,7 +75,7 @@ public sealed class JobAlertsTests(PostgresServerFixture fixture) : IDisposable
         var database = await fixture.CreateDatabaseAsync();
         var environment = Alerting(fixture.CliEnvironment(database, _dir.Combine("backups")), endpoint);
         environment["BACKUP_S3_BUCKET"] = "backups";
-        environment["BACKUP_S3_ENDPOINT"] = $"http://127.0.0.1:{ClosedPort()}";
+        environment["BACKUP_S3_ENDPOINT"] = $"http://127.0.0.1:{LoopbackPorts.Closed()}";
         environment["AWS_ACCESS_KEY_ID"] = "S3RVER";
         environment["AWS_SECRET_ACCESS_KEY"] = "bucket-secret-0123456789";
 
@@ -114,7 +114,7 @@ public sealed class JobAlertsTests(PostgresServerFixture fixture) : IDisposable
         var environment = new Dictionary<string, string?>
         {
             ["BACKUP_DIR"] = _dir.Path,
-            ["VERIFY_PING_URL"] = $"http://127.0.0.1:{ClosedPort()}/ping/verify-uuid",
+            ["VERIFY_PING_URL"] = $"http://127.0.0.1:{LoopbackPorts.Closed()}/ping/verify-uuid",
         };
         Directory.CreateDirectory(_dir.Path);
 
@@ -164,12 +164,5 @@ public sealed class JobAlertsTests(PostgresServerFixture fixture) : IDisposable
         posts.Should().ContainSingle();
         posts[0].ContentType.Should().StartWith("application/json");
         return JsonDocument.Parse(posts[0].Body).RootElement;
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

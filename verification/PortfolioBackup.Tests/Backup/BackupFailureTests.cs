@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using PortfolioBackup.Backup;
 using PortfolioBackup.Tests.Fixtures;
 
@@ -51,7 +49,7 @@ public sealed class BackupFailureTests(PostgresServerFixture fixture)
         // Arrange
         using var temp = new TempDirectory();
         var env = fixture.CliEnvironment("portfolio", temp.Path);
-        env["DB_PORT"] = ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env["DB_PORT"] = LoopbackPorts.Closed().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         // Act
         var run = await CliRunner.RunAsync(env, "backup");
@@ -180,15 +178,6 @@ public sealed class BackupFailureTests(PostgresServerFixture fixture)
         }
 
         return false;
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static async Task Mount(string directory)

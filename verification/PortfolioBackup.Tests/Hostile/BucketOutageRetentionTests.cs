@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using PortfolioBackup.Catalog;
 using PortfolioBackup.Offsite;
 using PortfolioBackup.Tests.Fixtures;
@@ -29,7 +27,7 @@ public sealed class BucketOutageRetentionTests(S3ServerFixture s3) : IClassFixtu
         var (verified, newer) = await ArrangeAsync();
 
         var up = await CliRunner.RunAsync(Environment(s3.Endpoint.ToString()), "prune", "--retention-days", "7", "--min-backups", "1");
-        var down = await CliRunner.RunAsync(Environment(ClosedEndpoint()), "prune", "--retention-days", "7", "--min-backups", "1");
+        var down = await CliRunner.RunAsync(Environment($"http://127.0.0.1:{LoopbackPorts.Closed()}"), "prune", "--retention-days", "7", "--min-backups", "1");
 
         up.ExitCode.Should().Be(0, up.AllOutput);
         up.Output.Should().Contain($"note: {Path.GetFileName(verified)} is the newest verified backup");
@@ -46,7 +44,7 @@ public sealed class BucketOutageRetentionTests(S3ServerFixture s3) : IClassFixtu
     {
         var (verified, newer) = await ArrangeAsync();
 
-        var down = await CliRunner.RunAsync(Environment(ClosedEndpoint()), "prune", "--retention-days", "7", "--min-backups", "1");
+        var down = await CliRunner.RunAsync(Environment($"http://127.0.0.1:{LoopbackPorts.Closed()}"), "prune", "--retention-days", "7", "--min-backups", "1");
 
         down.ExitCode.Should().Be(1, down.AllOutput);
         down.Error.Should().Contain("cannot prune: the bucket's verdicts could not be read")
@@ -62,7 +60,7 @@ public sealed class BucketOutageRetentionTests(S3ServerFixture s3) : IClassFixtu
         var (verified, newer) = await ArrangeAsync();
         await LedgerWriter.VerifiedAsync(newer[1], healthy: true, DateTimeOffset.UtcNow.AddDays(-17));
 
-        var down = await CliRunner.RunAsync(Environment(ClosedEndpoint()), "prune", "--retention-days", "7", "--min-backups", "1");
+        var down = await CliRunner.RunAsync(Environment($"http://127.0.0.1:{LoopbackPorts.Closed()}"), "prune", "--retention-days", "7", "--min-backups", "1");
 
         down.ExitCode.Should().Be(0, down.AllOutput);
         File.Exists(newer[1]).Should().BeTrue();
@@ -93,12 +91,5 @@ public sealed class BucketOutageRetentionTests(S3ServerFixture s3) : IClassFixtu
         var environment = BucketEnvironment.Droplet(s3, _prefix, _dir.Path);
         environment["BACKUP_S3_ENDPOINT"] = endpoint;
         return environment;
-    }
-
-    private static string ClosedEndpoint()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
     }
 }

@@ -71,7 +71,7 @@ public sealed class SilentBucketTests : IDisposable
     [Fact(Timeout = 120_000)]
     public async Task List_remote_still_shows_the_local_backups_when_the_bucket_is_down_and_exits_1()
     {
-        var environment = Environment($"http://127.0.0.1:{ClosedPort()}");
+        var environment = Environment($"http://127.0.0.1:{LoopbackPorts.Closed()}");
 
         var list = await RunBoundedAsync(environment, "list", "--remote");
 
@@ -105,12 +105,5 @@ public sealed class SilentBucketTests : IDisposable
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         return await CliRunner.RunAsync(environment, bound.Token, args);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

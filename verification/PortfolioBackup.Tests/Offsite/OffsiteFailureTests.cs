@@ -40,7 +40,7 @@ public sealed class OffsiteFailureTests(S3ServerFixture server) : IClassFixture<
     [Fact(Timeout = 60_000)]
     public async Task An_endpoint_nobody_listens_on_fails_within_seconds_and_is_named()
     {
-        var port = ClosedPort();
+        var port = LoopbackPorts.Closed();
         using var store = OffsiteStore.Open(server.Settings() with { Endpoint = new Uri($"http://127.0.0.1:{port}") });
         var clock = Stopwatch.StartNew();
 
@@ -81,12 +81,5 @@ public sealed class OffsiteFailureTests(S3ServerFixture server) : IClassFixture<
 
         (await upload.Should().ThrowAsync<OffsiteException>()).Which.Failure.Should().Be(OffsiteFailure.Refused);
         (await store.ListBackupsAsync()).Should().BeEmpty();
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
