@@ -127,6 +127,18 @@ public sealed record ArchiveToc(ArchiveHeader Header, IReadOnlyList<TocEntry> En
     /// <summary>True when every data entry's offset is known (the archive was written to a seekable file).</summary>
     public bool HasDataOffsets => Entries.Where(e => e.HasData).All(e => e.DataState == DataOffsetState.Set);
 
+    /// <summary>
+    /// The entries a restore into an existing database acts on, as <c>pg_restore --list</c> shows them: not the session
+    /// settings (ENCODING, STDSTRINGS, SEARCHPATH, applied to every connection), nor the database's own entries, which only
+    /// <c>--create</c> restores (<c>_tocEntryRequired</c> in pg_backup_archiver.c).
+    /// </summary>
+    public IEnumerable<TocEntry> RestoredEntries => Entries.Where(e =>
+        e.Desc is not ("ENCODING" or "STDSTRINGS" or "SEARCHPATH" or "DATABASE" or "DATABASE PROPERTIES")
+        && !(e.Desc is "COMMENT" or "SECURITY LABEL" or "ACL" && e.Tag.StartsWith("DATABASE ", StringComparison.Ordinal)));
+
+    /// <summary>The tables the archive defines (TABLE entries; not their data, not partition attachments).</summary>
+    public int TableCount => Entries.Count(e => e.Desc == "TABLE");
+
     /// <summary>True when the dump set standard_conforming_strings on (decides how backslashes in INSERT data read).</summary>
     public bool StandardConformingStrings =>
         Entries.FirstOrDefault(e => e.Desc == "STDSTRINGS")?.Definition?.Contains("'on'", StringComparison.Ordinal) ?? true;

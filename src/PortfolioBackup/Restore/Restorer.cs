@@ -72,7 +72,9 @@ public static class Restorer
         var target = await InspectOnceAsync(cancellationToken);
 
         var mappedDump = await client.MapDumpAsync(archivePath, cancellationToken);
-        var toc = probe.IsCustomArchive ? await ReadTocAsync(client, mappedDump, cancellationToken) : TocSummary.Unreadable("not a custom-format archive");
+
+        // The table of contents read natively, once: the target's own pg_restore already proved it reads it (the target check).
+        var toc = probe.IsCustomArchive ? TocSummary.Of(await ArchiveReader.ReadTocAsync(archivePath, cancellationToken)) : TocSummary.None;
         var plan = new RestorePlan
         {
             DumpPath = dumpPath,
@@ -89,7 +91,7 @@ public static class Restorer
             SafetyBackupRecipients = options.SafetyBackupRecipients,
         };
 
-        if (!target.Exists && probe.IsCustomArchive && (await ArchiveReader.ReadTocAsync(archivePath, cancellationToken)).IsDataOnly)
+        if (!target.Exists && toc.IsDataOnly)
         {
             // Nothing is created for a restore that cannot work: a data-only dump needs the tables it fills.
             throw new RestoreTargetUnavailableException(
@@ -191,30 +193,6 @@ public static class Restorer
         {
             throw new ConfigurationException(problems);
         }
-    }
-
-    private static async Task<TocSummary> ReadTocAsync(TargetClient client, string mappedDump, CancellationToken cancellationToken)
-    {
-        var result = await client.RunAsync("pg_restore", ["--list", mappedDump], null, cancellationToken);
-        if (!result.Succeeded)
-        {
-            var tail = ToolRunner.Tail(result.StandardError).ReplaceLineEndings(" ");
-            return TocSummary.Unreadable($"pg_restore --list failed (exit code {result.ExitCode}): {tail}");
-        }
-
-        var entries = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => !l.StartsWith(';'))
-            .ToList();
-        var tables = entries.Select(TocEntryType).Count(t => t.StartsWith("TABLE ", StringComparison.Ordinal)
-            && !t.StartsWith("TABLE DATA ", StringComparison.Ordinal) && !t.StartsWith("TABLE ATTACH ", StringComparison.Ordinal));
-        return new TocSummary(true, entries.Count, tables, $"{entries.Count} entries, {tables} tables") { CreatesPublicSchema = FreshDatabase.CreatesPublicSchema(entries) };
-    }
-
-    private static string TocEntryType(string line)
-    {
-        // "3345; 1259 16390 TABLE public users postgres": the type follows the id and two oids.
-        var fields = line.Split(' ', 4);
-        return fields.Length == 4 ? fields[3] : string.Empty;
     }
 
     private static async Task<TargetState> InspectTargetAsync(TargetClient client, CancellationToken cancellationToken)
@@ -393,10 +371,11 @@ public static class Restorer
             : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
 
-    private sealed record TocSummary(bool Readable, int Entries, int Tables, string Detail)
+    private sealed record TocSummary(int Entries, int Tables, bool CreatesPublicSchema, bool IsDataOnly)
     {
-        public bool CreatesPublicSchema { get; init; }
+        public static readonly TocSummary None = new(0, 0, false, false);
 
-        public static TocSummary Unreadable(string detail) => new(false, 0, 0, detail);
+        public static TocSummary Of(ArchiveToc toc) =>
+            new(toc.RestoredEntries.Count(), toc.TableCount, FreshDatabase.CreatesPublicSchema(toc.Entries), toc.IsDataOnly);
     }
 }

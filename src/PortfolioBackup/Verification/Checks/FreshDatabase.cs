@@ -45,10 +45,6 @@ internal static partial class FreshDatabase
     public static bool CreatesPublicSchema(IEnumerable<TocEntry> entries) =>
         entries.Any(e => e.Desc == "SCHEMA" && e.Tag == "public");
 
-    /// <summary>Whether <c>pg_restore --list</c> output (lines like <c>4; 2615 2200 SCHEMA - public owner</c>) creates the schema public.</summary>
-    public static bool CreatesPublicSchema(IEnumerable<string> listLines) =>
-        listLines.Select(l => l.Split(' ', 7, StringSplitOptions.RemoveEmptyEntries)).Any(f => f.Length >= 6 && f[3] == "SCHEMA" && f[4] == "-" && f[5] == "public");
-
     /// <summary>
     /// The roles the dump names that <c>--no-owner --no-privileges</c> does not strip: those a row-level security policy
     /// applies to (<c>CREATE POLICY … TO role</c>) and those a user mapping is for. Roles live in the cluster, never in a
