@@ -19,40 +19,46 @@ internal static class StatusCommand
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR).", HelpName = "DIR" };
         var maxAge = new Option<double>("--max-age-hours") { Description = "The newest backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
         var maxVerifiedAge = new Option<double>("--max-verified-age-hours") { Description = "The newest verified (healthy) backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
+        var metricsFile = new Option<string?>("--metrics-file")
+        {
+            Description = "Also write the status as Prometheus metrics to this file, atomically, for node_exporter's textfile collector (overrides STATUS_METRICS_FILE).",
+            HelpName = "PATH",
+        };
         var json = new Option<bool>("--json") { Description = "Print the status as JSON (status, problems, newestBackup, newestVerified, limits)." };
         var command = new Command(
             "status",
             "Check the newest backup and the newest verified backup against age limits; the first line reads 'OK - …' or 'CRITICAL - …' " +
             "(exit 0 OK, 1 stale or missing, 2 usage), for cron monitors and Nagios-style checks.")
         {
-            backupDir, maxAge, maxVerifiedAge, json,
+            backupDir, maxAge, maxVerifiedAge, metricsFile, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            var metrics = SettingsReader.ReadStatusMetricsFile(context.Environment, parseResult.GetValue(metricsFile));
 
             // A backup verified in CI counts here: its verdict came back to the bucket.
             var trust = VerdictTrust.FromEnvironment(context.Environment);
             var bucket = await BucketVerdicts.ReadAsync(context.Environment, cancellationToken: cancellationToken);
+            var options = new BackupStatusOptions
+            {
+                BackupDirectory = directory,
+                MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
+                MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
+                BucketVerdicts = bucket.Verdicts,
+                Trust = trust,
+            };
             BackupStatus status;
             try
             {
-                status = await BackupStatus.CheckAsync(
-                    new BackupStatusOptions
-                    {
-                        BackupDirectory = directory,
-                        MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
-                        MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
-                        BucketVerdicts = bucket.Verdicts,
-                        Trust = trust,
-                    },
-                    cancellationToken);
+                status = await BackupStatus.CheckAsync(options, cancellationToken);
             }
             catch (BackupDirectoryNotFoundException ex)
             {
                 // A monitor reads the first line of stdout: a vanished volume is the most critical state of all.
-                await context.Out.WriteLineAsync($"CRITICAL - {ex.Message}");
-                return ExitCodes.Failed;
+                status = BackupStatus.Unchecked(options, ex.Message);
+                await context.Out.WriteLineAsync(status.Headline);
+                return await WriteMetricsAsync(context, metrics, status, cancellationToken) ?? ExitCodes.Failed;
             }
 
             foreach (var warning in status.Warnings.Concat(bucket.Warnings))
@@ -69,9 +75,29 @@ internal static class StatusCommand
                 await WriteTextAsync(context.Out, status);
             }
 
-            return status.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+            return await WriteMetricsAsync(context, metrics, status, cancellationToken) ?? (status.Ok ? ExitCodes.Ok : ExitCodes.Failed);
         });
         return command;
+    }
+
+    // Written on OK and CRITICAL alike, after the status is printed: the monitor's first line stands even when the file fails.
+    private static async Task<int?> WriteMetricsAsync(CliContext context, string? path, BackupStatus status, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await StatusMetrics.WriteAsync(path, status, cancellationToken);
+            return null;
+        }
+        catch (MetricsFileException ex)
+        {
+            await context.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Failed;
+        }
     }
 
     private static TimeSpan Hours(double hours) =>

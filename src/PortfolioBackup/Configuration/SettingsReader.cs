@@ -62,6 +62,23 @@ public static class SettingsReader
     }
 
     /// <summary>
+    /// Where <c>status</c> writes its Prometheus metrics: the <c>--metrics-file</c> given, else <c>STATUS_METRICS_FILE</c>, else
+    /// null (none written). A folder is a <see cref="ConfigurationException"/>: the file is replaced whole on every run.
+    /// </summary>
+    public static string? ReadStatusMetricsFile(IReadOnlyDictionary<string, string?> environment, string? overridePath)
+    {
+        var (path, source) = !string.IsNullOrWhiteSpace(overridePath) ? (overridePath, "--metrics-file") : (Get(environment, "STATUS_METRICS_FILE"), "STATUS_METRICS_FILE");
+        if (path is null)
+        {
+            return null;
+        }
+
+        return Directory.Exists(path) || path.EndsWith('/')
+            ? throw new ConfigurationException([$"{source} {path} is a folder; name the file to write, e.g. /var/lib/prometheus/node-exporter/portfolio_backup.prom"])
+            : path;
+    }
+
+    /// <summary>
     /// The container <c>--container</c> or <c>--compose-service</c> name, found by the same rule as a backup's (the compose
     /// project from COMPOSE_PROJECT_NAME or the compose file's folder); null when neither is given.
     /// </summary>

@@ -47,6 +47,12 @@ public sealed record BackupStatus(
     /// <summary>Whether the newest verified backup's verdict came from the bucket (read now, or recorded from it earlier).</summary>
     public bool VerdictFromBucket { get; init; }
 
+    /// <summary>Every file in the folder named like a backup, as the catalog lists it (those that do not count included).</summary>
+    public IReadOnlyList<BackupEntry> Backups { get; init; } = [];
+
+    /// <summary>Every verdict known to the check (the folder's ledger and the bucket's), judged by the trust in force.</summary>
+    public VerdictBook Verdicts { get; init; } = VerdictBook.Empty;
+
     /// <summary>True when there is a backup and a verified backup, each within its limit.</summary>
     public bool Ok => Problems.Count == 0;
 
@@ -72,6 +78,13 @@ public sealed record BackupStatus(
         age < -BackupEntry.ClockSkewAllowance ? "in the future"
         : age < TimeSpan.FromMinutes(1) ? "under 1 min old" // a clock a few minutes ahead still counts as now
         : BackupAge.Format(age) + " old";
+
+    /// <summary>The status of a folder that could not be checked at all (it vanished): CRITICAL with that one problem.</summary>
+    public static BackupStatus Unchecked(BackupStatusOptions options, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new BackupStatus(options.BackupDirectory, options.Now ?? DateTimeOffset.UtcNow, null, null, options, [problem]);
+    }
 
     /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump.</summary>
     public static async Task<BackupStatus> CheckAsync(BackupStatusOptions options, CancellationToken cancellationToken = default)
@@ -132,6 +145,8 @@ public sealed record BackupStatus(
         {
             Warnings = [.. contents.Warnings, .. ignored.Select(i => "ignored: " + i)],
             VerdictFromBucket = verified is not null && (verified.Verification.Origin == "bucket" || options.BucketVerdicts.Entries.Contains(verified.Verification)),
+            Backups = entries,
+            Verdicts = verdicts,
         };
     }
 
