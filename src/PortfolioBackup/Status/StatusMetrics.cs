@@ -6,7 +6,8 @@ namespace PortfolioBackup.Status;
 
 /// <summary>
 /// A status check as Prometheus metrics in the text exposition format, for node_exporter's textfile collector: per database
-/// (from the manifests), the newest backup, the newest verified backup and its verdict, and the check's own outcome. The file is replaced whole, so the collector never reads half of it.
+/// (from the manifests), the newest backup, the newest verified backup and its verdict, the newest offsite copy, and the
+/// check's own outcome. The file is replaced whole, so the collector never reads half of it.
 /// </summary>
 public static class StatusMetrics
 {
@@ -22,12 +23,13 @@ public static class StatusMetrics
         ArgumentNullException.ThrowIfNull(status);
         var now = status.Now;
         var local = status.Backups.Where(e => e.CountsAt(now) && e.Database is not null).ToList();
-        var databases = local.Select(e => e.Database!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var offsite = (status.OffsiteBackups ?? []).Where(e => e.CountsAt(now) && e.Database is not null).ToList();
+        var databases = local.Concat(offsite).Select(e => e.Database!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
         var rows = new List<DatabaseRow>();
         foreach (var database in databases)
         {
-            rows.Add(await RowOfAsync(status, database, local, cancellationToken));
+            rows.Add(await RowOfAsync(status, database, local, offsite, cancellationToken));
         }
 
         var text = new StringBuilder();
@@ -41,6 +43,12 @@ public static class StatusMetrics
         Family(text, rows, "newest_verified_rows", "Rows in all tables of the newest verified backup after its restore.", r => r.Verified?.Verification.Tables.Values.Sum());
         Family(text, rows, "last_verification_healthy", "Whether the newest trusted verdict on a backup of the database was healthy (1) or not (0).", r => r.LastVerdict is { } v ? (v.Healthy ? 1 : 0) : null);
         Family(text, rows, "last_verification_timestamp_seconds", "Time the newest trusted verdict was reached, in unix seconds.", r => Seconds(r.LastVerdict?.VerifiedAt));
+        Family(text, rows, "newest_offsite_timestamp_seconds", "Time the newest backup in the bucket was taken, in unix seconds.", r => Seconds(r.NewestOffsite?.TakenAt));
+        if (status.OffsiteLocation is not null)
+        {
+            Single(text, "offsite_readable", "Whether the configured bucket's backups could be listed (1) or not (0).", status.OffsiteBackups is null ? 0 : 1);
+        }
+
         Single(text, "status_ok", "Whether the status check was OK (1) or CRITICAL (0).", status.Ok ? 1 : 0);
         Single(text, "status_checked_timestamp_seconds", "Time of the status check, in unix seconds.", now.ToUnixTimeMilliseconds() / 1000.0);
         return text.ToString();
@@ -86,7 +94,7 @@ public static class StatusMetrics
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static async Task<DatabaseRow> RowOfAsync(
-        BackupStatus status, string database, IReadOnlyList<BackupEntry> local, CancellationToken cancellationToken)
+        BackupStatus status, string database, IReadOnlyList<BackupEntry> local, IReadOnlyList<BackupEntry> offsite, CancellationToken cancellationToken)
     {
         var mine = local.Where(e => e.Database == database).ToList();
 
@@ -106,7 +114,8 @@ public static class StatusMetrics
             mine.Count,
             mine.Sum(e => e.SizeBytes),
             verified,
-            lastVerdict);
+            lastVerdict,
+            BackupCatalog.Newest(offsite.Where(e => e.Database == database), status.Now));
     }
 
     private static void Family(StringBuilder text, IReadOnlyList<DatabaseRow> rows, string name, string help, Func<DatabaseRow, double?> value)
@@ -160,7 +169,7 @@ public static class StatusMetrics
     }
 
     private sealed record DatabaseRow(
-        string Database, BackupEntry? Newest, int Count, long Bytes, VerifiedBackup? Verified, LedgerEntry? LastVerdict);
+        string Database, BackupEntry? Newest, int Count, long Bytes, VerifiedBackup? Verified, LedgerEntry? LastVerdict, BackupEntry? NewestOffsite);
 }
 
 /// <summary>The metrics file could not be written (its folder is missing or not writable, the disk is full); the status itself stands.</summary>

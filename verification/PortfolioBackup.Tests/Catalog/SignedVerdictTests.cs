@@ -72,6 +72,10 @@ public sealed class SignedVerdictTests(S3ServerFixture s3) : IClassFixture<S3Ser
         using var store = OffsiteStore.Open(s3.Settings(_prefix));
         var forged = Verdict(Path.GetFileName(dump)) with { Sha256 = OffsiteTestFiles.Sha256Of(dump), VerifiedAt = DateTimeOffset.UtcNow.AddHours(-1) };
         await store.PutVerdictAsync(forged);
+
+        // Uploaded as the droplet's backup job does: with a bucket set, status also wants a fresh copy there.
+        await store.UploadFileAsync(dump, Path.GetFileName(dump), forged.Sha256!);
+        await store.UploadFileAsync(dump + ".manifest.json", Path.GetFileName(dump) + ".manifest.json", OffsiteTestFiles.Sha256Of(dump + ".manifest.json"));
         var environment = Droplet(backups);
         environment[VerdictKeys.TrustedVariable] = trusted;
 
