@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 
 namespace PortfolioBackup.Backup;
 
-/// <summary>Crash-safe file publishing: write under a temporary name, fsync, rename without overwriting, fsync the folder.</summary>
+/// <summary>Crash-safe file publishing: write under a temporary name, fsync, rename (without overwriting, unless replacing), fsync the folder.</summary>
 internal static class DurableFile
 {
     public const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -35,9 +35,29 @@ internal static class DurableFile
     }
 
     /// <summary>Writes text under a temporary name, fsyncs it and publishes it atomically at <paramref name="path"/> with mode 0600.</summary>
-    public static async Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken)
+    public static Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken) =>
+        WriteAsync(TemporaryPathFor(path), path, text, OwnerOnlyFile, replace: false, cancellationToken);
+
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="text"/> the same durable way, with <paramref name="mode"/> whatever
+    /// the umask: a reader sees the old file or the new one, never a part of either.
+    /// </summary>
+    public static Task ReplaceAllTextAsync(string path, string text, UnixFileMode mode, CancellationToken cancellationToken) =>
+        // A unique temporary name: two writers of one file at once (two status checks) never share one.
+        WriteAsync(TemporaryPathFor(path, Guid.NewGuid().ToString("N")), path, text, mode, replace: true, cancellationToken);
+
+    /// <summary>Renames the temporary file to its final name (failing if that exists) and fsyncs the folder so the rename survives a crash.</summary>
+    public static void Publish(string temporary, string path) => Publish(temporary, path, OwnerOnlyFile, overwrite: false);
+
+    /// <summary>A hidden temporary name beside the final one that no backup pattern (<c>backup_*.dump</c>) matches.</summary>
+    public static string TemporaryPathFor(string path) => TemporaryPathFor(path, null);
+
+    // Hidden and ending in .partial: neither a backup pattern nor node_exporter's *.prom ever matches it.
+    private static string TemporaryPathFor(string path, string? unique) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + (unique is null ? string.Empty : "." + unique) + ".partial");
+
+    private static async Task WriteAsync(string temporary, string path, string text, UnixFileMode mode, bool replace, CancellationToken cancellationToken)
     {
-        var temporary = TemporaryPathFor(path);
         try
         {
             await using (var stream = new FileStream(temporary, new FileStreamOptions
@@ -51,25 +71,33 @@ internal static class DurableFile
                 stream.Flush(flushToDisk: true);
             }
 
-            Publish(temporary, path);
+            Publish(temporary, path, mode, replace);
         }
         finally
         {
-            File.Delete(temporary);
+            TryDelete(temporary);
         }
     }
 
-    /// <summary>Renames the temporary file to its final name (failing if that exists) and fsyncs the folder so the rename survives a crash.</summary>
-    public static void Publish(string temporary, string path)
+    private static void Publish(string temporary, string path, UnixFileMode mode, bool overwrite)
     {
-        File.SetUnixFileMode(temporary, OwnerOnlyFile);
-        File.Move(temporary, path, overwrite: false);
+        // A chmod, unlike the mode given at creation, is not narrowed by the umask.
+        File.SetUnixFileMode(temporary, mode);
+        File.Move(temporary, path, overwrite);
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    /// <summary>A hidden temporary name beside the final one that no backup pattern (<c>backup_*.dump</c>) matches.</summary>
-    public static string TemporaryPathFor(string path) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + ".partial");
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Never created (the folder is missing or closed to us): the write's own failure is the one to report.
+        }
+    }
 
     /// <summary>fsyncs a directory; .NET cannot open directories as files, so this goes to libc directly.</summary>
     public static void SyncDirectory(string directory)

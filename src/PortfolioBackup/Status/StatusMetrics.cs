@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PortfolioBackup.Backup;
 using PortfolioBackup.Catalog;
 
 namespace PortfolioBackup.Status;
@@ -55,8 +56,8 @@ public static class StatusMetrics
     }
 
     /// <summary>
-    /// Writes the metrics of <paramref name="status"/> to <paramref name="path"/> atomically: a temporary file beside it (mode
-    /// 0644, whatever the umask), then a rename over the old one, so a reader sees the old file or the new one, never a part.
+    /// Writes the metrics of <paramref name="status"/> to <paramref name="path"/> atomically with the durable writer the backups
+    /// use (mode 0644, whatever the umask), so a reader sees the old file or the new one, never a part.
     /// Throws <see cref="MetricsFileException"/> when the file cannot be written.
     /// </summary>
     public static async Task WriteAsync(string path, BackupStatus status, CancellationToken cancellationToken = default)
@@ -64,28 +65,13 @@ public static class StatusMetrics
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var text = await RenderAsync(status, cancellationToken);
         var target = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(target)!;
-
-        // A unique name, so two checks at once never write one temporary file; no .prom suffix, so the collector skips it.
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ReadableByAll }))
-            {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
-            }
-
-            // The umask narrowed the mode given at creation; a chmod is not subject to it.
-            File.SetUnixFileMode(temporary, ReadableByAll);
-            File.Move(temporary, target, overwrite: true);
+            await DurableFile.ReplaceAllTextAsync(target, text, ReadableByAll, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MetricsFileException(target, Reason(ex, folder), ex);
-        }
-        finally
-        {
-            TryDelete(temporary);
+            throw new MetricsFileException(target, Reason(ex, Path.GetDirectoryName(target)!), ex);
         }
     }
 
@@ -155,18 +141,6 @@ public static class StatusMetrics
         UnauthorizedAccessException => $"no permission to create files in {folder} (the file is replaced by a rename, so the folder must be writable)",
         _ => ex.Message,
     };
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Nothing was created (the folder is missing or closed to us), or it is already gone.
-        }
-    }
 
     private sealed record DatabaseRow(
         string Database, BackupEntry? Newest, int Count, long Bytes, VerifiedBackup? Verified, LedgerEntry? LastVerdict, BackupEntry? NewestOffsite);
