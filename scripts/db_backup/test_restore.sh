@@ -9,7 +9,9 @@
 # Options (environment): VERIFY_LATEST=1 (newest dump only), VERIFY_ENGINE=auto|container|local,
 # VERIFY_IMAGE=postgres:15, COMPOSE_FILE=docker-compose.yml[:override.yml], VERIFY_SERVICE=db,
 # VERIFY_CONFIG=expectations.json, VERIFY_JOBS=N, VERIFY_TIMEOUT_MINUTES=N, REPORT=report.json (verdicts as JSON),
-# RESULTS_DIR=folder for the TRX file (default artifacts/verification-results).
+# RESULTS_DIR=folder for the TRX file (default artifacts/verification-results), VERIFY_PING_URL (dead-man pings:
+# <url>/start, <url> or <url>/fail with the summary), NOTIFY_URL (+ NOTIFY_ON=failure|always: a JSON POST naming the
+# first dump that is not healthy; Slack and Discord webhooks work as they are).
 # Exit codes: 0 every dump healthy, 1 a dump is not healthy or nothing to verify, 2 bad settings.
 set -euo pipefail
 
@@ -98,18 +100,50 @@ build_once "${repo_root}" "${suite_project}" "${suite_output}" "${suite_dll}" \
 	"${repo_root}/src" "${repo_root}/verification/PortfolioBackup.Verification" \
 	"${repo_root}/verification/PortfolioBackup.Tests/Fixtures/portfolio-seed.sql"
 
+# Alerts (VERIFY_PING_URL, NOTIFY_URL) go out through the CLI, the one sender of pings and notifications.
+alerts=false
+if [[ -n "${VERIFY_PING_URL:-}${NOTIFY_URL:-}" ]]; then
+	alerts=true
+	cli_output="${repo_root}/artifacts/cli"
+	cli_dll="${cli_output}/portfolio-backup.dll"
+	build_once "${repo_root}" "${repo_root}/src/PortfolioBackup.Cli/PortfolioBackup.Cli.csproj" "${cli_output}" "${cli_dll}" "${repo_root}/src"
+	if [[ -z "${REPORT:-}" ]]; then
+		# The notification names the first dump that is not healthy: the suite's report says which.
+		REPORT="${results_dir}/verification_${stamp}.json"
+		export REPORT
+	fi
+	"${dotnet_bin}" "${cli_dll}" ping verify start >&2 || true
+fi
+
 echo "verifying the backups in ${BACKUP_DIR}" >&2
 status=0
-"${dotnet_bin}" test "${suite_dll}" \
-	--logger "trx;LogFileName=${trx_name}" \
-	--logger "console;verbosity=normal" \
-	--results-directory "${results_dir}" || status=$?
+suite_log="${results_dir}/verification_${stamp}.log"
+if [[ "${alerts}" == true ]]; then
+	set +e
+	"${dotnet_bin}" test "${suite_dll}" \
+		--logger "trx;LogFileName=${trx_name}" \
+		--logger "console;verbosity=normal" \
+		--results-directory "${results_dir}" | tee "${suite_log}"
+	status=${PIPESTATUS[0]}
+	set -e
+else
+	"${dotnet_bin}" test "${suite_dll}" \
+		--logger "trx;LogFileName=${trx_name}" \
+		--logger "console;verbosity=normal" \
+		--results-directory "${results_dir}" || status=$?
+fi
 
 echo
 if [[ -f "${VERIFY_SUMMARY_FILE}" ]]; then
 	cat "${VERIFY_SUMMARY_FILE}"
+	[[ "${alerts}" == true ]] && cat "${VERIFY_SUMMARY_FILE}" >>"${suite_log}"
 else
 	echo "no verification report was written (the suite did not get to the end); see the test output above"
+fi
+if [[ "${alerts}" == true ]]; then
+	outcome=success
+	[[ "${status}" -ne 0 ]] && outcome=fail
+	"${dotnet_bin}" "${cli_dll}" ping verify "${outcome}" --log "${suite_log}" --report "${REPORT}" >&2 || true
 fi
 echo "test results: ${results_dir}/${trx_name}"
 if [[ -n "${REPORT:-}" ]]; then

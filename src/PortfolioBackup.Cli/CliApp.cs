@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PortfolioBackup.Alerts;
 using PortfolioBackup.Cli.Commands;
 using PortfolioBackup.Configuration;
 
@@ -10,14 +11,20 @@ internal static class CliApp
     /// <summary>Parses and runs one command line; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
+        // Alerts read first: with a ping or webhook configured, the commands write through a tail kept for its body.
+        var alertProblems = new List<string>();
+        var alerts = AlertSettings.Read(context.Environment, alertProblems);
+        var tail = alerts.Any ? new OutputTail() : null;
+        var run = tail is null ? context : new CliContext(context.Environment, new TailWriter(context.Out, tail), new TailWriter(context.Error, tail), context.IsTerminal);
+
         var root = new RootCommand("portfolio-backup: PostgreSQL backups of the portfolio database that are proven to restore.");
-        foreach (var command in Commands(context))
+        foreach (var command in Commands(run))
         {
             root.Add(command);
         }
 
         var parseResult = root.Parse(args);
-        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false };
+        var invocation = new InvocationConfiguration { Output = run.Out, Error = run.Error, EnableDefaultExceptionHandler = false };
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)
@@ -29,6 +36,52 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
+        if (JobOf(parseResult) is not { } job)
+        {
+            return await InvokeAsync(parseResult, invocation, run, cancellationToken);
+        }
+
+        if (alertProblems.Count > 0)
+        {
+            // A job whose alarm cannot sound must not run silently.
+            await context.Error.WriteLineAsync(new ConfigurationException(alertProblems).Message);
+            return ExitCodes.Usage;
+        }
+
+        var jobAlerts = JobAlerts.For(alerts, job);
+        if (tail is null || !jobAlerts.Active)
+        {
+            return await InvokeAsync(parseResult, invocation, run, cancellationToken);
+        }
+
+        foreach (var warning in await jobAlerts.StartAsync(cancellationToken))
+        {
+            await run.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        var exitCode = await InvokeAsync(parseResult, invocation, run, cancellationToken);
+        foreach (var warning in await jobAlerts.FinishAsync(exitCode == ExitCodes.Ok, run.Facts.Current, tail.Text([])))
+        {
+            await context.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        return exitCode;
+    }
+
+    // The commands that are jobs a monitor waits for; help and every other command send nothing.
+    private static AlertJob? JobOf(ParseResult parseResult) =>
+        parseResult.Action is System.CommandLine.Help.HelpAction ? null
+        : parseResult.CommandResult.Command.Name switch
+        {
+            "backup" => AlertJob.Backup,
+            "upload" => AlertJob.Upload,
+            "verify" => AlertJob.Verify,
+            "status" => AlertJob.Status,
+            _ => null,
+        };
+
+    private static async Task<int> InvokeAsync(ParseResult parseResult, InvocationConfiguration invocation, CliContext context, CancellationToken cancellationToken)
+    {
         try
         {
             return await parseResult.InvokeAsync(invocation, cancellationToken);
@@ -66,5 +119,6 @@ internal static class CliApp
         yield return StatusCommand.Create(context);
         yield return ReportSummaryCommand.Create(context);
         yield return VerdictKeyCommand.Create(context);
+        yield return PingCommand.Create(context);
     }
 }

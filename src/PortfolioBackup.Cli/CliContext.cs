@@ -9,6 +9,9 @@ internal sealed record CliContext(
     TextWriter Error,
     bool IsTerminal)
 {
+    /// <summary>What the running command learnt that an alert should name (the database, the file, the first failed check).</summary>
+    public JobFactsNotes Facts { get; } = new();
+
     /// <summary>A Spectre console over <see cref="Out"/>; plain text (no colours, no live widgets) when not a terminal.</summary>
     public IAnsiConsole Console { get; } = AnsiConsole.Create(new AnsiConsoleSettings
     {
@@ -17,4 +20,13 @@ internal sealed record CliContext(
         ColorSystem = IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         Interactive = IsTerminal ? InteractionSupport.Yes : InteractionSupport.No,
     });
+}
+
+/// <summary>The facts a command notes while it runs, for the notification sent when it ends.</summary>
+internal sealed class JobFactsNotes
+{
+    public Alerts.JobFacts Current { get; private set; } = Alerts.JobFacts.None;
+
+    /// <summary>Adds facts; a value noted later wins.</summary>
+    public void Note(Alerts.JobFacts facts) => Current = Current.With(facts);
 }

@@ -52,6 +52,7 @@ internal static class BackupCommand
                 ComposeService = parseResult.GetValue(composeService),
             };
             var settings = SettingsReader.ReadBackupSettings(context.Environment, overrides) with { CountRows = !parseResult.GetValue(noRowCounts) };
+            context.Facts.Note(new Alerts.JobFacts { Database = settings.Connection.Database });
 
             // Read before the dump: a bucket misconfigured must not surface only after a long backup.
             var offsite = OffsiteSettingsReader.Read(context.Environment);
@@ -74,6 +75,7 @@ internal static class BackupCommand
                 ? (dumpPath, token) => QuickCheckAsync(dumpPath, identity, verifyLines, token)
                 : null;
             var job = await RunAsync(context, new BackupJobOptions { Backup = new BackupOptions { Settings = settings }, Verify = verifyDump, BucketVerdicts = bucket.Verdicts, Trust = trust }, cancellationToken);
+            context.Facts.Note(new Alerts.JobFacts { File = Path.GetFileName(job.Backup.DumpPath) });
             await Report(context, job.Backup);
             foreach (var line in verifyLines)
             {
@@ -105,6 +107,12 @@ internal static class BackupCommand
             }
 
             // Offsite after the local prune: a failed upload keeps every local backup and exits non-zero so cron mails it.
+            // From here a failure is the copy off the droplet, not the backup, which is safe in the folder.
+            if (pruned == ExitCodes.Ok)
+            {
+                context.Facts.Note(new Alerts.JobFacts { Event = "upload-failed" });
+            }
+
             var uploaded = await UploadCommand.RunAndReportAsync(context, offsite, settings, cancellationToken);
             return pruned != ExitCodes.Ok ? pruned : uploaded;
         });

@@ -58,7 +58,7 @@ internal static class ReportSummaryCommand
                 var verdict = dump.Healthy ? "✅ healthy" : "❌ **NOT healthy**";
                 var rows = tables.Sum(t => t.Rows).ToString("N0", CultureInfo.InvariantCulture);
                 var failure = (dump.Checks ?? []).FirstOrDefault(c => !c.Passed) is { } f ? $"{f.Name}: {f.Detail}" : "";
-                var warnings = (dump.Checks ?? []).Count(c => c.Status == "warn");
+                var warnings = (dump.Checks ?? []).Count(c => c.Status == CheckResult.LabelOf(CheckStatus.Warn));
                 verdict += warnings > 0 ? $" ⚠️ {warnings} warning{(warnings == 1 ? string.Empty : "s")}" : string.Empty;
                 text.Append(CultureInfo.InvariantCulture, $"| `{Cell(name)}` | {age} | {size} | {verdict} | {tables.Count} | {rows} | {dump.DurationSeconds:0.#} s | {Cell(failure)} |\n");
             }

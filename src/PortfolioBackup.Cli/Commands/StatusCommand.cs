@@ -65,6 +65,7 @@ internal static class StatusCommand
                 return await WriteMetricsAsync(context, metrics, status, cancellationToken) ?? ExitCodes.Failed;
             }
 
+            context.Facts.Note(new Alerts.JobFacts { Detail = status.Headline, File = status.NewestBackup?.FileName });
             foreach (var warning in status.Warnings.Concat(bucket.Warnings))
             {
                 await context.Error.WriteLineAsync($"warning: {warning}");

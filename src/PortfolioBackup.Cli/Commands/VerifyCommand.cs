@@ -208,6 +208,7 @@ internal static class VerifyCommand
     private static async Task<int> FinishAsync(CliContext context, VerificationReport result, string? reportPath, CancellationToken cancellationToken)
     {
         Print(context, result);
+        context.Facts.Note(Alerts.VerificationFacts.Of(VerificationReportDocument.From(result)));
         if (reportPath is not null)
         {
             await VerificationReportWriter.WriteAsync(result, reportPath, cancellationToken);
@@ -227,7 +228,16 @@ internal static class VerifyCommand
     {
         if (!context.IsTerminal)
         {
-            var progress = new InlineProgress(p => context.Error.WriteLine($"{Path.GetFileName(p.File)}: {p.Stage}"));
+            // A log gets one line per dump, not one per check: the verdict that follows names every check anyway.
+            string? current = null;
+            var progress = new InlineProgress(p =>
+            {
+                if (p.File != current)
+                {
+                    current = p.File;
+                    context.Error.WriteLine($"{Path.GetFileName(p.File)}: verifying");
+                }
+            });
             return await DumpVerifier.VerifyAsync(dumps, options, progress, cancellationToken);
         }
 
@@ -261,6 +271,11 @@ internal static class VerifyCommand
                 }
 
                 context.Console.Write(table);
+                foreach (var warning in dump.Warnings)
+                {
+                    context.Console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                }
+
                 if (dump.Tables.Count > 0)
                 {
                     var rows = new Table().Border(TableBorder.Simple).AddColumn("table").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("expected").RightAligned());

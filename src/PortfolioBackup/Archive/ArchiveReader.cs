@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using K4os.Compression.LZ4.Streams;
-using PortfolioBackup.Backup;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Archive;
 

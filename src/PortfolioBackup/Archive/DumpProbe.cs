@@ -12,8 +12,6 @@ public sealed record DumpProbeResult(string Path, DumpFileKind Kind, string Deta
 /// <summary>Tells what a file is (custom archive, plain SQL, tar, directory, empty, truncated, random bytes) by reading its first bytes.</summary>
 public static class DumpProbe
 {
-    private static readonly byte[] Magic = "PGDMP"u8.ToArray();
-
     /// <summary>Reads the file's header and classifies it.</summary>
     public static async Task<DumpProbeResult> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -40,7 +38,7 @@ public static class DumpProbe
 
             var prefix = new byte[Math.Min(size, 4096)];
             await stream.ReadExactlyAsync(prefix, cancellationToken);
-            if (prefix.AsSpan().StartsWith(Magic))
+            if (prefix.AsSpan().StartsWith(Catalog.BackupRule.CustomFormatMagic))
             {
                 stream.Position = 0;
                 return ReadHeader(path, stream, size);
@@ -54,9 +52,9 @@ public static class DumpProbe
     /// <summary>Reads the header from a stream positioned at the archive's first byte.</summary>
     internal static ArchiveHeader ReadHeader(ArchiveStreamReader reader)
     {
-        Span<byte> magic = stackalloc byte[5];
+        Span<byte> magic = stackalloc byte[Catalog.BackupRule.CustomFormatMagic.Length];
         reader.ReadExactly(magic);
-        if (!magic.SequenceEqual(Magic))
+        if (!magic.SequenceEqual(Catalog.BackupRule.CustomFormatMagic))
         {
             throw new InvalidDataException("the file does not start with PGDMP");
         }
@@ -148,7 +146,7 @@ public static class DumpProbe
             return (DumpFileKind.Tar, "a tar-format dump (pg_dump -Ft) or another tar file; this tool works with custom-format dumps (pg_dump -Fc)");
         }
 
-        if (prefix.AsSpan().StartsWith("age-encryption.org/v1\n"u8))
+        if (prefix.AsSpan().StartsWith(Catalog.BackupRule.AgeHeader))
         {
             return (DumpFileKind.Encrypted, "an age-encrypted file; set AGE_IDENTITY or AGE_IDENTITY_FILE to read it");
         }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using PortfolioBackup.Backup;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Archive;
 

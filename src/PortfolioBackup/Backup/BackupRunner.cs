@@ -7,8 +7,6 @@ namespace PortfolioBackup.Backup;
 /// <summary>Takes one consistent backup: a custom-format dump plus a manifest with exact row counts from the same snapshot.</summary>
 public static class BackupRunner
 {
-    internal static readonly byte[] CustomFormatMagic = "PGDMP"u8.ToArray();
-
     /// <summary>Backs up the configured database into the backup folder; on any failure or cancellation nothing is left behind.</summary>
     public static Task<BackupResult> RunAsync(BackupSettings settings, CancellationToken cancellationToken = default) =>
         RunAsync(new BackupOptions { Settings = settings }, cancellationToken);
@@ -196,10 +194,10 @@ public static class BackupRunner
 
     private static async Task EnsureCustomFormatAsync(string path, CancellationToken cancellationToken)
     {
-        var header = new byte[CustomFormatMagic.Length];
+        var header = new byte[Catalog.BackupRule.CustomFormatMagic.Length];
         await using var stream = File.OpenRead(path);
         var read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
-        if (read < header.Length || !header.AsSpan().SequenceEqual(CustomFormatMagic))
+        if (read < header.Length || !header.AsSpan().SequenceEqual(Catalog.BackupRule.CustomFormatMagic))
         {
             throw new BackupFailedException($"pg_dump exited successfully but {path} is not a custom-format archive (no PGDMP header); nothing was kept. Check the PostgreSQL client installation.");
         }

@@ -27,7 +27,7 @@ internal static class EncryptedBackup
             throw outcome.ProducerError ?? new BackupFailedException("pg_dump did not finish and gave no reason; no backup file was kept.");
         }
 
-        if (dump.Succeeded && !outcome.Head.AsSpan().StartsWith(BackupRunner.CustomFormatMagic))
+        if (dump.Succeeded && !outcome.Head.AsSpan().StartsWith(Catalog.BackupRule.CustomFormatMagic))
         {
             throw new BackupFailedException("pg_dump exited successfully but its output is not a custom-format archive (no PGDMP header); nothing was kept. Check the PostgreSQL client installation.");
         }

@@ -56,6 +56,9 @@ public static class BackupRule
     /// <summary>The first line of every age file, newline included.</summary>
     public static ReadOnlySpan<byte> AgeHeader => "age-encryption.org/v1\n"u8;
 
+    /// <summary>The first line of every age file as text (<see cref="AgeHeader"/> without its newline).</summary>
+    public const string AgeHeaderLine = "age-encryption.org/v1";
+
     /// <summary>How many first bytes <see cref="HeaderProblem"/> needs.</summary>
     public static int HeaderBytes => AgeHeader.Length;
 

@@ -1,4 +1,4 @@
-using PortfolioBackup.Backup;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Catalog;
 

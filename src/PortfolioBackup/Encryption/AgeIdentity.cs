@@ -41,7 +41,7 @@ public sealed partial class AgeIdentity
     public static AgeIdentity FromText(string text, string source = Variable)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        if (text.TrimStart().StartsWith(AgeTool.HeaderLine, StringComparison.Ordinal) || text.Contains("-----BEGIN AGE ENCRYPTED FILE-----", StringComparison.Ordinal))
+        if (text.TrimStart().StartsWith(Catalog.BackupRule.AgeHeaderLine, StringComparison.Ordinal) || text.Contains("-----BEGIN AGE ENCRYPTED FILE-----", StringComparison.Ordinal))
         {
             // age would ask for the passphrase on a terminal no job has, then fail as if the backup were damaged.
             throw new ConfigurationException([

@@ -5,9 +5,6 @@ namespace PortfolioBackup.Encryption;
 /// <summary>The <c>age</c> program (Debian package <c>age</c>, 1.1.x): where it is, and what its failures mean.</summary>
 internal static class AgeTool
 {
-    /// <summary>The first line of every age file (the header's version line).</summary>
-    public const string HeaderLine = "age-encryption.org/v1";
-
     /// <summary>The path of age: <c>AGE_BIN</c> when set, else the first <c>age</c> on PATH; throws when there is none.</summary>
     public static string Locate(IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -33,10 +30,9 @@ internal static class AgeTool
 
         using (stream)
         {
-            var expected = System.Text.Encoding.ASCII.GetBytes(HeaderLine + "\n");
-            var buffer = new byte[expected.Length];
+            var buffer = new byte[Catalog.BackupRule.AgeHeader.Length];
             var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return read == buffer.Length && buffer.AsSpan().SequenceEqual(expected);
+            return read == buffer.Length && buffer.AsSpan().SequenceEqual(Catalog.BackupRule.AgeHeader);
         }
     }
 

@@ -1,5 +1,6 @@
 using PortfolioBackup.Archive;
 using PortfolioBackup.Backup;
+using PortfolioBackup.Tools;
 using PortfolioBackup.Verification.Checks;
 
 namespace PortfolioBackup.Encryption;

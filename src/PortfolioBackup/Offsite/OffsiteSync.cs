@@ -1,5 +1,6 @@
 using PortfolioBackup.Backup;
 using PortfolioBackup.Catalog;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Offsite;
 

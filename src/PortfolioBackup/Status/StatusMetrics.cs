@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using PortfolioBackup.Backup;
 using PortfolioBackup.Catalog;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Status;
 

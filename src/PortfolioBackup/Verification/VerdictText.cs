@@ -5,14 +5,11 @@ namespace PortfolioBackup.Verification;
 /// <summary>The one plain-text rendering of verdicts, shared by the CLI, the xunit suite and <c>backup --verify</c>.</summary>
 public static class VerdictText
 {
-    /// <summary>The status word printed before a check: pass, warn, FAIL, or skip (not run).</summary>
-    public static string Word(CheckResult check) => check.Status switch
-    {
-        CheckStatus.Pass => "pass",
-        CheckStatus.Warn => "warn",
-        CheckStatus.Fail => "FAIL",
-        _ => "skip",
-    };
+    /// <summary>
+    /// The status word printed before a check: the report's own label (pass, warn, not-run), with a failure in capitals
+    /// (FAIL) so that eyes and grep find it in a long log.
+    /// </summary>
+    public static string Word(CheckResult check) => check.Status == CheckStatus.Fail ? check.Label.ToUpperInvariant() : check.Label;
 
     /// <summary>One check: "  pass  file: …".</summary>
     public static string Line(CheckResult check) => $"  {Word(check)}  {check.Name}: {check.Detail}";

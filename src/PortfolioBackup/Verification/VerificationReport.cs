@@ -23,7 +23,10 @@ public sealed record CheckResult(string Name, CheckStatus Status, string Detail)
     public bool Passed => Status is CheckStatus.Pass or CheckStatus.Warn;
 
     /// <summary>"pass", "warn", "fail" or "not-run", as printed and written to JSON.</summary>
-    public string Label => Status switch
+    public string Label => LabelOf(Status);
+
+    /// <summary>The one word for a status, in text and in JSON: "pass", "warn", "fail" or "not-run".</summary>
+    public static string LabelOf(CheckStatus status) => status switch
     {
         CheckStatus.Pass => "pass",
         CheckStatus.Warn => "warn",

@@ -1,4 +1,5 @@
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Tools;
 
 namespace PortfolioBackup.Verification;
 
@@ -38,26 +39,8 @@ public static class VerificationReportWriter
     public static async Task WriteAsync(VerificationReport report, string path, CancellationToken cancellationToken = default)
     {
         CheckTarget(path);
-        var full = Path.GetFullPath(path);
-        var temporary = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
-        {
-            // 0600 whatever the umask: a report names every table and its rows.
-            await using (var stream = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(ToJson(report)), cancellationToken);
-            }
 
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // 0600 whatever the umask: a report names every table and its rows.
+        await DurableFile.ReplaceAllTextAsync(path, ToJson(report), DurableFile.OwnerOnlyFile, cancellationToken);
     }
 }

@@ -1,7 +1,7 @@
 using PortfolioBackup.Archive;
 using PortfolioBackup.Tests.Fixtures;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 [Collection(PostgresCollection.Name)]
 public sealed class DamagedArchiveTests(PostgresServerFixture fixture) : IDisposable

@@ -2,7 +2,7 @@ using PortfolioBackup.Archive;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tools;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 /// <summary>Makes real dumps with the local pg_dump 15 from a fixture database.</summary>
 internal static class DumpMaker

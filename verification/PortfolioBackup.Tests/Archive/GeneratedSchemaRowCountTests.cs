@@ -5,7 +5,7 @@ using PortfolioBackup.Archive;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tools;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 /// <summary>
 /// Property: for any schema, the reader's per-table counts equal <c>count(*) FROM ONLY</c> on the source. Schemas are

@@ -2,7 +2,7 @@ using System.Text;
 using PortfolioBackup.Archive;
 using PortfolioBackup.Tests.Fixtures;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 /// <summary>Archives crafted or damaged to mislead the reader: lying lengths, corrupt gzip, a TOC whose text was changed, names that collide as "schema.name".</summary>
 [Collection(PostgresCollection.Name)]

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PortfolioBackup.Tests.Fixtures;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 [Collection(PostgresCollection.Name)]
 public sealed class InspectCommandTests(PostgresServerFixture fixture) : IDisposable

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using PortfolioBackup.Tests.Fixtures;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 /// <summary>
 /// A FIFO, a device, a directory or a socket given as a dump: every command gives its verdict at once. Before, opening a

@@ -2,7 +2,7 @@ using PortfolioBackup.Archive;
 using PortfolioBackup.Tests.Fixtures;
 using Testcontainers.PostgreSql;
 
-namespace PortfolioBackup.Tests;
+namespace PortfolioBackup.Tests.Archive;
 
 /// <summary>One postgres:17 container with a few seeded tables; pg_dump 17 runs inside it (archive 1.16, lz4 and zstd).</summary>
 public sealed class Postgres17ArchiveFixture : IAsyncLifetime

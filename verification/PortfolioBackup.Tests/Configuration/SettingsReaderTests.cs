@@ -164,6 +164,7 @@ public sealed class SettingsReaderTests
             ["PGUSER"] = "u",
             ["PGDATABASE"] = "d",
             ["PGPASSWORD"] = "pw",
+            ["PGOPTIONS"] = ConnectionSettings.NoTimeoutsOptions,
         });
         withPassFile.Should().NotContainKey("PGPASSWORD");
         withPassFile["PGPASSFILE"].Should().Be("/p/.pgpass");

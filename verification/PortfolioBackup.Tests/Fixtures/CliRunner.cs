@@ -17,11 +17,15 @@ public static class CliRunner
         return await RunAsync(environment, timeout.Token, args);
     }
 
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken, params string[] args) =>
+        RunAsync(environment, isTerminal: false, cancellationToken, args);
+
+    /// <summary>Runs as a person at a terminal would see it (<paramref name="isTerminal"/>) or as cron would log it.</summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, bool isTerminal, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exitCode = await CliApp.RunAsync(args, new CliContext(environment, output, error, IsTerminal: false), cancellationToken);
+        var exitCode = await CliApp.RunAsync(args, new CliContext(environment, output, error, isTerminal), cancellationToken);
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using PortfolioBackup.Archive;
+using PortfolioBackup.Tests.Archive;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Tests.Verification;
 using PortfolioBackup.Verification;

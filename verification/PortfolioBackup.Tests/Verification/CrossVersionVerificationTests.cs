@@ -1,5 +1,6 @@
 using PortfolioBackup.Backup;
 using PortfolioBackup.Engines;
+using PortfolioBackup.Tests.Archive;
 using PortfolioBackup.Tests.Backup;
 using PortfolioBackup.Tests.Fixtures;
 using PortfolioBackup.Verification;

@@ -336,7 +336,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
     public async Task Extension_missing_from_the_target_fails_before_the_restore_naming_it()
     {
         // A real extension installed only while the source is dumped, then removed, so the target lacks it.
-        var share = Tools.ToolRunner.RunSync(fixture.Server.Binaries.PathOf("pg_config"), ["--sharedir"]).Trim();
+        var share = PortfolioBackup.Tools.ToolRunner.RunSync(fixture.Server.Binaries.PathOf("pg_config"), ["--sharedir"]).Trim();
         var name = $"pb_probe_{Guid.NewGuid():N}"[..20];
         var control = Path.Combine(share, "extension", $"{name}.control");
         var script = Path.Combine(share, "extension", $"{name}--1.0.sql");
@@ -365,7 +365,7 @@ public sealed class DumpVerifierTests(PostgresServerFixture fixture) : IDisposab
 
     private static async Task PretendWrittenByPgDump17Async(string dump)
     {
-        var probe = await Archive.DumpProbe.ProbeAsync(dump);
+        var probe = await PortfolioBackup.Archive.DumpProbe.ProbeAsync(dump);
         var version = System.Text.Encoding.UTF8.GetBytes(probe.Header!.PgDumpVersion!);
         var bytes = await File.ReadAllBytesAsync(dump);
         var at = bytes.AsSpan(0, (int)probe.Header.Length).LastIndexOf(version);

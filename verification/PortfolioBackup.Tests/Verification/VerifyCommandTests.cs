@@ -72,6 +72,55 @@ public sealed class VerifyCommandTests(PostgresServerFixture fixture) : IDisposa
         run.Output.Should().Contain($"{TestDumps.BackupName(2)}: NOT HEALTHY").And.Contain("FAIL  file: the file is empty").And.Contain("1 of 2 dump(s) healthy");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_verdicts_warnings_are_printed_at_a_terminal_and_in_a_log_alike(bool isTerminal)
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        await TestDumps.WriteManifestAsync(fixture, database, dump);
+
+        // A ledger that cannot be appended to leaves the verdict as it is and travels with it as a warning.
+        Directory.CreateDirectory(_dir.Combine("verification-ledger.jsonl"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), isTerminal, timeout.Token, "verify", "--engine", "local");
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Output.Should().Contain("warning:").And.Contain("verification-ledger.jsonl").And.Contain("1 of 1 dump(s) healthy");
+    }
+
+    [Fact]
+    public async Task Without_a_terminal_progress_is_one_line_per_dump_not_one_per_check()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        for (var i = 1; i <= 2; i++)
+        {
+            var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(i)));
+            await TestDumps.WriteManifestAsync(fixture, database, dump);
+        }
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local");
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains(": verifying", StringComparison.Ordinal))
+            .Should().Equal($"{TestDumps.BackupName(1)}: verifying", $"{TestDumps.BackupName(2)}: verifying");
+        run.Error.Should().NotContain(": restore").And.NotContain(": row-counts");
+    }
+
+    [Fact]
+    public async Task A_check_not_run_is_printed_with_the_reports_own_word()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        await File.WriteAllBytesAsync(_dir.Combine(TestDumps.BackupName(1)), []);
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local");
+
+        run.ExitCode.Should().Be(1, run.AllOutput);
+        run.Output.Should().Contain("  not-run  restore:").And.NotContain("  skip  ");
+    }
+
     [Fact]
     public async Task Latest_verifies_only_the_newest_backup()
     {

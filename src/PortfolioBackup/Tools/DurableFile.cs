@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace PortfolioBackup.Backup;
+namespace PortfolioBackup.Tools;
 
-/// <summary>Crash-safe file publishing: write under a temporary name, fsync, rename (without overwriting, unless replacing), fsync the folder.</summary>
+/// <summary>Crash-safe file publishing: write under a temporary name, fsync, rename without overwriting, fsync the folder.</summary>
 internal static class DurableFile
 {
     public const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -35,29 +35,9 @@ internal static class DurableFile
     }
 
     /// <summary>Writes text under a temporary name, fsyncs it and publishes it atomically at <paramref name="path"/> with mode 0600.</summary>
-    public static Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken) =>
-        WriteAsync(TemporaryPathFor(path), path, text, OwnerOnlyFile, replace: false, cancellationToken);
-
-    /// <summary>
-    /// Replaces <paramref name="path"/> with <paramref name="text"/> the same durable way, with <paramref name="mode"/> whatever
-    /// the umask: a reader sees the old file or the new one, never a part of either.
-    /// </summary>
-    public static Task ReplaceAllTextAsync(string path, string text, UnixFileMode mode, CancellationToken cancellationToken) =>
-        // A unique temporary name: two writers of one file at once (two status checks) never share one.
-        WriteAsync(TemporaryPathFor(path, Guid.NewGuid().ToString("N")), path, text, mode, replace: true, cancellationToken);
-
-    /// <summary>Renames the temporary file to its final name (failing if that exists) and fsyncs the folder so the rename survives a crash.</summary>
-    public static void Publish(string temporary, string path) => Publish(temporary, path, OwnerOnlyFile, overwrite: false);
-
-    /// <summary>A hidden temporary name beside the final one that no backup pattern (<c>backup_*.dump</c>) matches.</summary>
-    public static string TemporaryPathFor(string path) => TemporaryPathFor(path, null);
-
-    // Hidden and ending in .partial: neither a backup pattern nor node_exporter's *.prom ever matches it.
-    private static string TemporaryPathFor(string path, string? unique) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + (unique is null ? string.Empty : "." + unique) + ".partial");
-
-    private static async Task WriteAsync(string temporary, string path, string text, UnixFileMode mode, bool replace, CancellationToken cancellationToken)
+    public static async Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken)
     {
+        var temporary = TemporaryPathFor(path);
         try
         {
             await using (var stream = new FileStream(temporary, new FileStreamOptions
@@ -71,33 +51,60 @@ internal static class DurableFile
                 stream.Flush(flushToDisk: true);
             }
 
-            Publish(temporary, path, mode, replace);
+            Publish(temporary, path);
         }
         finally
         {
-            TryDelete(temporary);
+            File.Delete(temporary);
         }
     }
 
-    private static void Publish(string temporary, string path, UnixFileMode mode, bool overwrite)
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="text"/> atomically (a reader sees the old file or the new one,
+    /// never half of one), created with <paramref name="mode"/> whatever the umask, fsynced with its folder. For files that are
+    /// rewritten on every run (a report, metrics), unlike <see cref="WriteAllTextAsync"/> which never overwrites.
+    /// </summary>
+    public static async Task ReplaceAllTextAsync(string path, string text, UnixFileMode mode, CancellationToken cancellationToken)
     {
-        // A chmod, unlike the mode given at creation, is not narrowed by the umask.
-        File.SetUnixFileMode(temporary, mode);
-        File.Move(temporary, path, overwrite);
+        var full = Path.GetFullPath(path);
+
+        // A name of its own per writer: two runs writing the same report never share a temporary file.
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            await using (var stream = new FileStream(temporary, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode,
+            }))
+            {
+                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // The umask may have narrowed the mode at creation; the mode asked for is the one published.
+            File.SetUnixFileMode(temporary, mode);
+            File.Move(temporary, full, overwrite: true);
+            SyncDirectory(Path.GetDirectoryName(full)!);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>Renames the temporary file to its final name (failing if that exists) and fsyncs the folder so the rename survives a crash.</summary>
+    public static void Publish(string temporary, string path)
+    {
+        File.SetUnixFileMode(temporary, OwnerOnlyFile);
+        File.Move(temporary, path, overwrite: false);
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Never created (the folder is missing or closed to us): the write's own failure is the one to report.
-        }
-    }
+    /// <summary>A hidden temporary name beside the final one that no backup pattern (<c>backup_*.dump</c>) matches.</summary>
+    public static string TemporaryPathFor(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + ".partial");
 
     /// <summary>fsyncs a directory; .NET cannot open directories as files, so this goes to libc directly.</summary>
     public static void SyncDirectory(string directory)

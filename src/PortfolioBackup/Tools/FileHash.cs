@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using PortfolioBackup.Archive;
 
-namespace PortfolioBackup.Backup;
+namespace PortfolioBackup.Tools;
 
 /// <summary>The SHA-256 a manifest records for a dump, streamed from the file (never a whole-file buffer).</summary>
 internal static class FileHash

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using PortfolioBackup.Alerts;
+using PortfolioBackup.Verification;
+
+namespace PortfolioBackup.Cli.Commands;
+
+/// <summary>
+/// <c>portfolio-backup ping verify start|success|fail</c>: the pings and the notification of a job that is not one of our
+/// commands (test_restore.sh runs the xunit suite), sent the same way our commands send theirs.
+/// </summary>
+internal static class PingCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var job = new Argument<string>("job") { Description = "Whose ping URL: verify (VERIFY_PING_URL) or backup (BACKUP_PING_URL)." };
+        job.AcceptOnlyFromAmong("verify", "backup");
+        var outcome = new Argument<string>("outcome") { Description = "start, success or fail." };
+        outcome.AcceptOnlyFromAmong("start", "success", "fail");
+        var log = new Option<string?>("--log") { Description = "The job's output: its last lines are the ping's body (secrets masked).", HelpName = "FILE" };
+        var report = new Option<string?>("--report") { Description = "A verification report (JSON): the notification names the first dump not healthy and its first failed check.", HelpName = "FILE" };
+        var command = new Command(
+            "ping",
+            "Send a job's dead-man ping (<url>/start, <url>, <url>/fail, the healthchecks.io protocol) and, on fail (or always, NOTIFY_ON=always), " +
+            "the NOTIFY_URL notification. Bounded to a few seconds; a ping that fails is a warning and the exit code stays 0.")
+        {
+            job, outcome, log, report,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var alerts = JobAlerts.For(AlertSettings.Read(context.Environment), parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify);
+            IReadOnlyList<string> warnings;
+            if (parseResult.GetValue(outcome) == "start")
+            {
+                warnings = await alerts.StartAsync(cancellationToken);
+            }
+            else
+            {
+                var facts = parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath)
+                    ? VerificationFacts.Of(await VerificationReportDocument.ReadAsync(reportPath, cancellationToken))
+                    : JobFacts.None;
+                warnings = await alerts.FinishAsync(parseResult.GetValue(outcome) == "success", facts, LastLines(parseResult.GetValue(log)));
+            }
+
+            foreach (var warning in warnings)
+            {
+                await context.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    // The end of the log, bounded: a log of gigabytes costs what its last 64 KiB cost.
+    private static string LastLines(string? path)
+    {
+        if (path is null)
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Max(0, stream.Length - (64 << 10)), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var tail = new OutputTail();
+            tail.Append(reader.ReadToEnd());
+            return tail.Text([]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"(the job's log {path} could not be read: {ex.Message})";
+        }
+    }
+}

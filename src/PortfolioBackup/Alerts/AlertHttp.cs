@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace PortfolioBackup.Alerts;
+
+/// <summary>
+/// The one way an alert leaves the machine: a POST bounded in time (two attempts within <see cref="Budget"/>), whose
+/// failure is a reason to print, never an exception: a ping or a webhook must not change a job's outcome.
+/// </summary>
+internal static class AlertHttp
+{
+    /// <summary>All the time one alert may take, retry included.</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(6);
+
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2.5);
+
+    private static readonly HttpClient Client = new(new SocketsHttpHandler
+    {
+        ConnectTimeout = AttemptTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        AllowAutoRedirect = true,
+        MaxAutomaticRedirections = 3,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>POSTs the body; returns null when the endpoint answered 2xx, else why not (for a warning).</summary>
+    public static async Task<string?> PostAsync(Uri url, string body, string mediaType, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Budget);
+        string? problem = null;
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
+            timeout.CancelAfter(AttemptTimeout);
+            try
+            {
+                using var content = new StringContent(body, System.Text.Encoding.UTF8);
+                content.Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
+                using var response = await Client.PostAsync(url, content, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return null;
+                }
+
+                problem = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+
+                // The endpoint said no (a wrong URL, a removed check): asking again gets the same answer.
+                if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
+                {
+                    return problem;
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                problem = budget.IsCancellationRequested ? $"no answer within {Budget.TotalSeconds:0} s" : $"no answer within {AttemptTimeout.TotalSeconds:0.#} s";
+            }
+            catch (HttpRequestException ex)
+            {
+                problem = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+            }
+
+            if (budget.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300), budget.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        return problem;
+    }
+}

@@ -1,0 +1,86 @@
+namespace PortfolioBackup.Alerts;
+
+/// <summary>
+/// One job's alerts: the start ping, then the success or fail ping with the job's last lines, and the notification
+/// (on failure, or always). Every send is bounded by <see cref="AlertHttp.Budget"/>; what failed comes back as warnings.
+/// </summary>
+public sealed class JobAlerts
+{
+    private readonly AlertSettings _settings;
+    private readonly AlertJob _job;
+
+    // healthchecks.io pairs a start with its end by run id, so overlapping runs are timed correctly.
+    private readonly string _runId = Guid.NewGuid().ToString();
+
+    private JobAlerts(AlertSettings settings, AlertJob job)
+    {
+        _settings = settings;
+        _job = job;
+    }
+
+    /// <summary>The alerts of one run of a job.</summary>
+    public static JobAlerts For(AlertSettings settings, AlertJob job)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new JobAlerts(settings, job);
+    }
+
+    /// <summary>Whether this job pings or notifies at all.</summary>
+    public bool Active => _settings.PingUrlFor(_job) is not null || _settings.NotifyUrl is not null;
+
+    /// <summary>Sends <c>&lt;url&gt;/start</c>; returns warnings (empty when sent or not configured).</summary>
+    public async Task<IReadOnlyList<string>> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_settings.PingUrlFor(_job) is not { } url)
+        {
+            return [];
+        }
+
+        var problem = await AlertHttp.PostAsync(PingUrl(url, "start"), string.Empty, "text/plain", cancellationToken);
+        return problem is null ? [] : [Warning("start ping", url, problem)];
+    }
+
+    /// <summary>
+    /// Sends the success or fail ping (body: the job's last lines, masked) and the notification, at once; returns warnings.
+    /// Sent even when the job was cancelled: an interrupted job is a failed one, and the monitor should hear it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FinishAsync(bool succeeded, JobFacts facts, string outputTail)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var sends = new List<Task<string?>>();
+        var pingUrl = _settings.PingUrlFor(_job);
+        if (pingUrl is not null)
+        {
+            sends.Add(Labelled("ping", pingUrl, AlertHttp.PostAsync(PingUrl(pingUrl, succeeded ? null : "fail"), OutputTail.Mask(outputTail, _settings.Secrets), "text/plain", CancellationToken.None)));
+        }
+
+        if (_settings.NotifyUrl is { } notifyUrl && (!succeeded || _settings.NotifyOn == NotifyOn.Always))
+        {
+            var body = Notification.For(_job, succeeded, facts, outputTail, _settings).ToJson();
+            sends.Add(Labelled("notification", notifyUrl, AlertHttp.PostAsync(notifyUrl, body, "application/json", CancellationToken.None)));
+        }
+
+        var problems = await Task.WhenAll(sends);
+        return problems.OfType<string>().ToList();
+    }
+
+    private async Task<string?> Labelled(string what, Uri url, Task<string?> send) =>
+        await send is { } problem ? Warning(what == "ping" ? "end ping" : what, url, problem) : null;
+
+    private string Warning(string what, Uri url, string problem) =>
+        $"the {what} to {AlertSettings.Redact(url)} failed ({OutputTail.Mask(problem, _settings.Secrets)}); the job's outcome is unchanged";
+
+    // <url>/start, <url>, <url>/fail, each with ?rid= (the healthchecks.io protocol), keeping a query the URL has.
+    private Uri PingUrl(Uri url, string? suffix)
+    {
+        var builder = new UriBuilder(url);
+        if (suffix is not null)
+        {
+            builder.Path = builder.Path.TrimEnd('/') + "/" + suffix;
+        }
+
+        var query = builder.Query.TrimStart('?');
+        builder.Query = (query.Length > 0 ? query + "&" : string.Empty) + "rid=" + _runId;
+        return builder.Uri;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PortfolioBackup.Alerts;
+
+/// <summary>The last lines a job printed (stdout and stderr as they interleaved), for a ping's body; thread-safe.</summary>
+public sealed partial class OutputTail
+{
+    /// <summary>Lines kept.</summary>
+    public const int MaxLines = 40;
+
+    /// <summary>Characters a body may hold (healthchecks.io keeps 100 kB; a chat message far less).</summary>
+    public const int MaxChars = 10_000;
+
+    private readonly Queue<string> _lines = new();
+    private readonly StringBuilder _current = new();
+    private readonly object _gate = new();
+
+    /// <summary>Records text as it is written.</summary>
+    public void Append(ReadOnlySpan<char> text)
+    {
+        lock (_gate)
+        {
+            foreach (var c in text)
+            {
+                if (c == '\n')
+                {
+                    Push(_current.ToString().TrimEnd('\r'));
+                    _current.Clear();
+                }
+                else if (_current.Length < MaxChars)
+                {
+                    _current.Append(c);
+                }
+            }
+        }
+    }
+
+    /// <summary>The last lines, with every secret replaced by <c>***</c>.</summary>
+    public string Text(IReadOnlyList<string> secrets)
+    {
+        lock (_gate)
+        {
+            var lines = _current.Length > 0 ? _lines.Append(_current.ToString()) : _lines;
+            var text = Mask(string.Join('\n', lines), secrets);
+
+            // The end of the output says most about how a job ended.
+            return text.Length > MaxChars ? text[^MaxChars..] : text;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the given secret values, and anything shaped like a key we know (an age secret key, a verdict signing key,
+    /// a password in a URL), with <c>***</c>: a ping body or a notification carries no secret, whatever a job printed.
+    /// </summary>
+    public static string Mask(string text, IReadOnlyList<string> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        foreach (var secret in secrets.Where(s => !string.IsNullOrEmpty(s)).OrderByDescending(s => s.Length))
+        {
+            text = text.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return KeyShapes().Replace(text, "***");
+    }
+
+    private void Push(string line)
+    {
+        _lines.Enqueue(line);
+        while (_lines.Count > MaxLines)
+        {
+            _lines.Dequeue();
+        }
+    }
+
+    [GeneratedRegex(@"AGE-SECRET-KEY-1[0-9A-Za-z]+|verdict-secret:[A-Za-z0-9+/=]+|(?<=://)[^/\s:@]+:[^/\s@]+(?=@)", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyShapes();
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using PortfolioBackup.Alerts;
+using PortfolioBackup.Configuration;
+
+namespace PortfolioBackup.Tests.Alerts;
+
+/// <summary>Network-free: what a ping body and a notification may carry, and which settings are refused.</summary>
+public sealed class AlertTextTests
+{
+    [Fact]
+    public void A_ping_body_keeps_the_last_lines_and_masks_configured_secrets_and_key_shaped_text()
+    {
+        var tail = new OutputTail();
+        for (var i = 1; i <= 100; i++)
+        {
+            tail.Append($"line {i}\n");
+        }
+
+        tail.Append("password hunter2-secret in postgres://app:pa55@db/x, AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQ and verdict-secret:MIGHAgEAabc+/=\n");
+
+        var text = tail.Text(["hunter2-secret"]);
+
+        text.Split('\n').Should().HaveCount(OutputTail.MaxLines).And.NotContain("line 60").And.Contain("line 100");
+        text.Should().Contain("password *** in postgres://***@db/x, *** and ***")
+            .And.NotContain("hunter2").And.NotContain("pa55").And.NotContain("AGE-SECRET-KEY").And.NotContain("MIGHAgEA");
+    }
+
+    [Fact]
+    public void A_notification_is_json_a_slack_or_discord_webhook_shows_and_names_the_failure_without_secrets()
+    {
+        var settings = new AlertSettings { Secrets = ["s3cr3t-pw"], Host = "droplet-1" };
+        var facts = new JobFacts { Database = "portfolio", File = "backup_20261207_021500.dump", Check = "row-counts: public.users 25 rows, expected 26 (pw s3cr3t-pw)" };
+
+        var json = JsonDocument.Parse(Notification.For(AlertJob.Verify, false, facts with { Event = "dump-unhealthy" }, "error: something s3cr3t-pw\n", settings).ToJson()).RootElement;
+
+        json.GetProperty("event").GetString().Should().Be("dump-unhealthy");
+        json.GetProperty("ok").GetBoolean().Should().BeFalse();
+        json.GetProperty("host").GetString().Should().Be("droplet-1");
+        json.GetProperty("file").GetString().Should().Be("backup_20261207_021500.dump");
+        json.GetProperty("check").GetString().Should().Be("row-counts: public.users 25 rows, expected 26 (pw ***)");
+        json.GetProperty("text").GetString().Should().StartWith("❌ portfolio-backup on droplet-1: a backup is NOT healthy")
+            .And.Contain("Look further: 'portfolio-backup verify backup_20261207_021500.dump'").And.NotContain("s3cr3t");
+        json.GetProperty("content").GetString().Should().Be(json.GetProperty("text").GetString());
+    }
+
+    [Theory]
+    [InlineData("BACKUP_PING_URL", "ftp://hc-ping.com/secret-uuid")]
+    [InlineData("NOTIFY_URL", "hooks.slack.com/services/T000/B000/secret-path")]
+    [InlineData("VERIFY_PING_URL", "not a url secret-uuid")]
+    public void A_url_that_is_not_http_is_a_configuration_error_that_does_not_repeat_the_value(string variable, string value)
+    {
+        var read = () => AlertSettings.Read(new Dictionary<string, string?> { [variable] = value });
+
+        read.Should().Throw<ConfigurationException>().Which.Message.Should().Contain(variable).And.NotContain("secret");
+    }
+
+    [Fact]
+    public void NOTIFY_ON_accepts_failure_and_always_only()
+    {
+        AlertSettings.Read(new Dictionary<string, string?> { ["NOTIFY_ON"] = "Always" }).NotifyOn.Should().Be(NotifyOn.Always);
+        var read = () => AlertSettings.Read(new Dictionary<string, string?> { ["NOTIFY_ON"] = "sometimes" });
+        read.Should().Throw<ConfigurationException>().Which.Message.Should().Contain("NOTIFY_ON=sometimes is not 'failure' or 'always'");
+    }
+}
