@@ -8,6 +8,9 @@
 #   1b. s3rver 3.7.1 (the S3-compatible server the offsite tests start on 127.0.0.1) from npm, exactly as locked in
 #      scripts/setup/s3rver/package-lock.json, with `npm ci` into /opt/portfolio-backup/s3rver; node/npm from
 #      Debian 12 (nodejs, npm) when the machine has none.
+#   1c. promtool (the tests check the status metrics file with `promtool check metrics`), taken out of Debian 12's
+#      prometheus package into /usr/local/bin: the package itself is never installed, so no prometheus user, service or
+#      web assets come with it.
 #   2. Docker without Docker Hub: Debian 13 "trixie" docker.io 26.1 (API 1.45, Testcontainers 4.x needs
 #      >= 1.44) + docker-cli + docker-compose v2 + docker-buildx, downloaded with a private apt state
 #      (the system's sources stay Debian 12); dockerd started by hand in the background when it is not
@@ -30,6 +33,8 @@
 #   SETUP_EXTRA_PACKAGES    more Debian 12 packages to install (space separated)
 #   SETUP_S3RVER_DIR        where s3rver goes (default /opt/portfolio-backup/s3rver; the tests read PORTFOLIO_S3RVER
 #                           for another place: the path of its node_modules/.bin/s3rver)
+#   SETUP_PROMTOOL          where promtool goes (default /usr/local/bin/promtool; the tests read PORTFOLIO_PROMTOOL
+#                           for another place)
 #   MIRROR                  Debian mirror for trixie/debootstrap (default: the one apt uses)
 #   DOCKERD_OPTS            extra dockerd arguments; DOCKERD_LOG (default $SETUP_WORK/dockerd.log)
 set -Eeuo pipefail
@@ -40,6 +45,7 @@ ENTRYPOINT_SRC="$SCRIPT_DIR/setup/docker-entrypoint.sh"
 S3RVER_SRC="$SCRIPT_DIR/setup/s3rver"
 S3RVER_DIR=${SETUP_S3RVER_DIR:-/opt/portfolio-backup/s3rver}
 S3RVER_BIN="$S3RVER_DIR/node_modules/.bin/s3rver"
+PROMTOOL=${SETUP_PROMTOOL:-/usr/local/bin/promtool}
 # shellcheck source=scripts/setup/regression-db.sh
 source "$SCRIPT_DIR/setup/regression-db.sh"
 
@@ -101,6 +107,8 @@ cluster_status() {  # online | down | empty when there is no such cluster
 s3rver_current() {
 	command -v node >/dev/null 2>&1 && [ -x "$S3RVER_BIN" ] && cmp -s "$S3RVER_SRC/package-lock.json" "$S3RVER_DIR/package-lock.json"
 }
+# promtool is current when it runs; it is a static Go program, so nothing else of the package is needed.
+promtool_current() { [ -x "$PROMTOOL" ] && "$PROMTOOL" --version >/dev/null 2>&1; }
 start_mode() { grep -vE '^[[:space:]]*(#|$)' "/etc/postgresql/$PG_MAJOR/main/start.conf" 2>/dev/null | head -n1 || true; }
 main_cluster_problems() {
 	[ -d "/etc/postgresql/$PG_MAJOR/main" ] || return 0
@@ -120,6 +128,7 @@ summary() {
 	fi
 	printf 'postgres binaries: %s (Debian cluster %s/main: %s)\n' "$PG_BIN" "$PG_MAJOR" "$cluster"
 	printf 'age %s, s3rver %s at %s (node %s)\n' "$(age --version)" "$("$S3RVER_BIN" --version)" "$S3RVER_BIN" "$(node --version)"
+	printf '%s at %s\n' "$("$PROMTOOL" --version 2>&1 | head -n1)" "$PROMTOOL"
 	if [ "$SKIP_DOCKER" = 1 ]; then
 		echo "docker: skipped (SETUP_SKIP_DOCKER=1)"
 		return 0
@@ -148,6 +157,7 @@ if [ "$IS_ROOT" = 0 ]; then
 	id postgres >/dev/null 2>&1 || problems+=("OS user postgres missing")
 	while read -r p; do problems+=("$p"); done < <(main_cluster_problems)
 	s3rver_current || problems+=("s3rver missing or not the locked version in $S3RVER_DIR")
+	promtool_current || problems+=("promtool missing at $PROMTOOL")
 	regression_db_current "$PG_MAJOR" "$REGRESSION_DIR" || problems+=("PostgreSQL's regression database not built in $REGRESSION_DIR")
 	if [ "$SKIP_DOCKER" != 1 ]; then
 		docker_pkg_ok || problems+=("package docker.io >= 26 not installed")
@@ -273,6 +283,26 @@ else
 	mv -- "$S3RVER_NEW" "$S3RVER_DIR"
 	s3rver_current || die "s3rver did not install into $S3RVER_DIR"
 	log "s3rver installed: $("$S3RVER_BIN" --version)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 1c. promtool, extracted from Debian 12's prometheus package (never installed: no prometheus user, service or web assets)
+# ---------------------------------------------------------------------------------------------
+if promtool_current; then
+	log "promtool present: $("$PROMTOOL" --version 2>&1 | head -n1) at $PROMTOOL"
+else
+	apt_update_once
+	PROM_DEB_DIR=$(mktemp -d "$WORK/prometheus-deb.XXXXXX")
+	log "extracting promtool from Debian's prometheus package into $PROMTOOL"
+	(cd "$PROM_DEB_DIR" && quiet apt-get -o APT::Sandbox::User=root download prometheus)
+	mkdir -p "$(dirname -- "$PROMTOOL")"
+	# Written beside its final name, then renamed: a second run never finds half a promtool.
+	dpkg-deb --fsys-tarfile "$PROM_DEB_DIR"/prometheus_*.deb | tar -x -O ./usr/bin/promtool >"$PROMTOOL.new"
+	chmod 755 "$PROMTOOL.new"
+	mv -- "$PROMTOOL.new" "$PROMTOOL"
+	rm -rf -- "$PROM_DEB_DIR"
+	promtool_current || die "promtool did not install into $PROMTOOL"
+	log "promtool installed: $("$PROMTOOL" --version 2>&1 | head -n1)"
 fi
 
 if [ "$SKIP_DOCKER" = 1 ]; then

@@ -15,9 +15,12 @@ internal static class ListCommand
     public static Command Create(CliContext context)
     {
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR)." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification, ignored, location)." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (file, takenAt, ageSeconds, sizeBytes, hasManifest, kind, isSymlink, lastVerification, ignored, location, retention)." };
         var remote = new Option<bool>("--remote") { Description = "Also list the backups in the bucket (BACKUP_S3_BUCKET, BACKUP_S3_PREFIX, …)." };
-        var command = new Command("list", "List the backups (backup_… and pre-restore_…) in the backup folder, newest first; verdicts from the bucket count when BACKUP_S3_BUCKET is set.")
+        var command = new Command(
+            "list",
+            "List the backups (backup_… and pre-restore_…) in the backup folder, newest first, each with why retention (RETENTION_DAYS, MIN_BACKUPS, " +
+            "RETENTION_DAILY/WEEKLY/MONTHLY) keeps it or would delete it; verdicts from the bucket count when BACKUP_S3_BUCKET is set.")
         {
             backupDir,
             json,
@@ -26,13 +29,13 @@ internal static class ListCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            var retention = SettingsReader.ReadRetention(context.Environment, directory) with { Trust = VerdictTrust.FromEnvironment(context.Environment) };
             var withBucket = parseResult.GetValue(remote);
             if (withBucket && OffsiteSettingsReader.Read(context.Environment) is null)
             {
                 throw new ConfigurationException(["--remote needs BACKUP_S3_BUCKET (and BACKUP_S3_ENDPOINT, BACKUP_S3_PREFIX, credentials) to know which bucket to list"]);
             }
 
-            var trust = VerdictTrust.FromEnvironment(context.Environment);
             var entries = await BackupCatalog.ListAsync(directory, cancellationToken);
             var ledger = await VerificationLedger.LoadAsync(directory, cancellationToken);
             foreach (var warning in ledger.Unreadable is null ? ledger.Warnings : [.. ledger.Warnings, ledger.Unreadable])
@@ -47,10 +50,10 @@ internal static class ListCommand
                 await context.Error.WriteLineAsync($"warning: {warning}");
             }
 
-            var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Verdicts.Entries], trust);
+            var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Verdicts.Entries], retention.Trust);
             var now = DateTimeOffset.UtcNow;
-            var local = await ListedBackups.OfAsync(entries, verdicts, cancellationToken);
-            var remoteRows = bucket.Backups is { } objects ? await ListedBackups.OfAsync(objects.Select(b => b.ToEntry()).ToList(), verdicts, cancellationToken) : null;
+            var local = await ListedBackups.OfAsync(entries, verdicts, retention, now, cancellationToken);
+            var remoteRows = bucket.Backups is { } objects ? await ListedBackups.OfAsync(objects.Select(b => b.ToEntry()).ToList(), verdicts, retention, now, cancellationToken) : null;
             if (parseResult.GetValue(json))
             {
                 var rows = local.Concat(remoteRows ?? []).Select(r => JsonRow.Of(r, now));
@@ -88,7 +91,8 @@ internal static class ListCommand
         [property: JsonPropertyName("isSymlink")] bool IsSymlink,
         [property: JsonPropertyName("lastVerification")] JsonVerification? LastVerification,
         [property: JsonPropertyName("ignored")] string? Ignored,
-        [property: JsonPropertyName("location")] string Location)
+        [property: JsonPropertyName("location")] string Location,
+        [property: JsonPropertyName("retention")] JsonRetention Retention)
     {
         public static JsonRow Of(ListedBackup row, DateTimeOffset now) => new(
             row.Entry.FileName,
@@ -100,7 +104,8 @@ internal static class ListCommand
             row.Entry.IsSymlink,
             row.Verdict is { } v ? new JsonVerification(v.Entry.Healthy, v.Entry.VerifiedAt, v.Trusted, v.Standing.ToString().ToLowerInvariant()) : null,
             row.Entry.IgnoredReasonAt(now),
-            row.Entry.Location == BackupLocation.Bucket ? "bucket" : "local")
+            row.Entry.Location == BackupLocation.Bucket ? "bucket" : "local",
+            new JsonRetention(row.Retention.Outcome.ToString().ToLowerInvariant(), row.Retention.Decision.Reason))
         {
             VerdictOnOtherBytes = row.VerdictOnOtherBytes ? true : null,
         };
@@ -109,6 +114,10 @@ internal static class ListCommand
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public bool? VerdictOnOtherBytes { get; init; }
     }
+
+    private sealed record JsonRetention(
+        [property: JsonPropertyName("decision")] string Decision,
+        [property: JsonPropertyName("reason")] string Reason);
 
     private sealed record JsonVerification(
         [property: JsonPropertyName("healthy")] bool Healthy,

@@ -19,40 +19,50 @@ internal static class StatusCommand
         var backupDir = new Option<string?>("--backup-dir") { Description = "The backup folder (overrides BACKUP_DIR).", HelpName = "DIR" };
         var maxAge = new Option<double>("--max-age-hours") { Description = "The newest backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
         var maxVerifiedAge = new Option<double>("--max-verified-age-hours") { Description = "The newest verified (healthy) backup may be at most this many hours old.", DefaultValueFactory = _ => 26, HelpName = "H" };
-        var json = new Option<bool>("--json") { Description = "Print the status as JSON (status, problems, newestBackup, newestVerified, limits)." };
+        var maxOffsiteAge = new Option<double?>("--max-offsite-age-hours")
+        {
+            Description = "With BACKUP_S3_BUCKET set: the newest backup in the bucket may be at most this many hours old (default 26; 0 turns the check off).",
+            HelpName = "H",
+        };
+        var metricsFile = new Option<string?>("--metrics-file")
+        {
+            Description = "Also write the status as Prometheus metrics to this file, atomically, for node_exporter's textfile collector (overrides STATUS_METRICS_FILE).",
+            HelpName = "PATH",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON (status, problems, newestBackup, newestVerified, newestOffsite, limits)." };
         var command = new Command(
             "status",
             "Check the newest backup and the newest verified backup against age limits; the first line reads 'OK - …' or 'CRITICAL - …' " +
             "(exit 0 OK, 1 stale or missing, 2 usage), for cron monitors and Nagios-style checks.")
         {
-            backupDir, maxAge, maxVerifiedAge, json,
+            backupDir, maxAge, maxVerifiedAge, maxOffsiteAge, metricsFile, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var directory = SettingsReader.RequireBackupDirectory(context.Environment, parseResult.GetValue(backupDir));
+            var metrics = SettingsReader.ReadStatusMetricsFile(context.Environment, parseResult.GetValue(metricsFile));
+            var options = new BackupStatusOptions
+            {
+                BackupDirectory = directory,
+                MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
+                MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
+                MaxOffsiteAge = parseResult.GetValue(maxOffsiteAge) is { } offsite ? (offsite == 0 ? null : Hours(offsite)) : BackupStatusOptions.DefaultMaxOffsiteAge,
+                Trust = VerdictTrust.FromEnvironment(context.Environment),
+            };
 
-            // A backup verified in CI counts here: its verdict came back to the bucket.
-            var trust = VerdictTrust.FromEnvironment(context.Environment);
-            var bucket = await BucketVerdicts.ReadAsync(context.Environment, cancellationToken: cancellationToken);
+            // A backup verified in CI counts here: its verdict came back to the bucket, read with the bucket's backups in one budget.
+            var bucket = await BucketVerdicts.ReadAsync(context.Environment, withBackups: true, cancellationToken);
             BackupStatus status;
             try
             {
-                status = await BackupStatus.CheckAsync(
-                    new BackupStatusOptions
-                    {
-                        BackupDirectory = directory,
-                        MaxBackupAge = Hours(parseResult.GetValue(maxAge)),
-                        MaxVerifiedAge = Hours(parseResult.GetValue(maxVerifiedAge)),
-                        BucketVerdicts = bucket.Verdicts,
-                        Trust = trust,
-                    },
-                    cancellationToken);
+                status = await BackupStatus.CheckAsync(options with { Bucket = bucket }, cancellationToken);
             }
             catch (BackupDirectoryNotFoundException ex)
             {
                 // A monitor reads the first line of stdout: a vanished volume is the most critical state of all.
-                await context.Out.WriteLineAsync($"CRITICAL - {ex.Message}");
-                return ExitCodes.Failed;
+                status = BackupStatus.Unchecked(options, ex.Message);
+                await context.Out.WriteLineAsync(status.Headline);
+                return await WriteMetricsAsync(context, metrics, status, cancellationToken) ?? ExitCodes.Failed;
             }
 
             context.Facts.Note(new Alerts.JobFacts { Detail = status.Headline, File = status.NewestBackup?.FileName });
@@ -70,9 +80,29 @@ internal static class StatusCommand
                 await WriteTextAsync(context.Out, status);
             }
 
-            return status.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+            return await WriteMetricsAsync(context, metrics, status, cancellationToken) ?? (status.Ok ? ExitCodes.Ok : ExitCodes.Failed);
         });
         return command;
+    }
+
+    // Written on OK and CRITICAL alike, after the status is printed: the monitor's first line stands even when the file fails.
+    private static async Task<int?> WriteMetricsAsync(CliContext context, string? path, BackupStatus status, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await StatusMetrics.WriteAsync(path, status, cancellationToken);
+            return null;
+        }
+        catch (MetricsFileException ex)
+        {
+            await context.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Failed;
+        }
     }
 
     private static TimeSpan Hours(double hours) =>
@@ -94,6 +124,13 @@ internal static class StatusCommand
             await output.WriteLineAsync($"  warn  {warning}");
         }
 
+        await output.WriteLineAsync(status.OffsiteLocation is not { } bucket
+            ? "newest offsite:  none (no bucket: BACKUP_S3_BUCKET is not set)"
+            : status.NewestOffsite is { } o
+                ? $"newest offsite:  {o.FileName} (taken {Utc(o.TakenAt)}, {BackupStatus.Old(o.AgeAt(status.Now))}, {ByteSize.Format(o.SizeBytes)}) in {bucket}"
+                : status.OffsiteBackups is null
+                    ? $"newest offsite:  unknown ({bucket} cannot be read)"
+                    : $"newest offsite:  none in {bucket}");
         await output.WriteLineAsync($"backup folder:   {status.BackupDirectory}");
     }
 
@@ -111,7 +148,12 @@ internal static class StatusCommand
         status.NewestBackup is { } b ? new JsonBackup(b.FileName, b.TakenAt, (long)Math.Floor(b.AgeAt(status.Now).TotalSeconds), b.SizeBytes, null) : null,
         status.NewestVerified is { } v
             ? new JsonBackup(v.Backup.FileName, v.Backup.TakenAt, (long)Math.Floor(v.Backup.AgeAt(status.Now).TotalSeconds), v.Backup.SizeBytes, v.Verification.VerifiedAt) { Warnings = v.Verification.Warnings ?? [] }
-            : null);
+            : null)
+    {
+        Bucket = status.OffsiteLocation,
+        MaxOffsiteAgeHours = status.OffsiteLocation is null ? null : status.Options.MaxOffsiteAge?.TotalHours,
+        NewestOffsite = status.NewestOffsite is { } o ? new JsonBackup(o.FileName, o.TakenAt, (long)Math.Floor(o.AgeAt(status.Now).TotalSeconds), o.SizeBytes, null) : null,
+    };
 
     private sealed record JsonStatus(
         [property: JsonPropertyName("status")] string Status,
@@ -123,7 +165,20 @@ internal static class StatusCommand
         [property: JsonPropertyName("maxAgeHours")] double MaxAgeHours,
         [property: JsonPropertyName("maxVerifiedAgeHours")] double MaxVerifiedAgeHours,
         [property: JsonPropertyName("newestBackup")] JsonBackup? NewestBackup,
-        [property: JsonPropertyName("newestVerified")] JsonBackup? NewestVerified);
+        [property: JsonPropertyName("newestVerified")] JsonBackup? NewestVerified)
+    {
+        /// <summary>The bucket judged (s3://bucket/prefix), or null without one.</summary>
+        [JsonPropertyName("bucket")]
+        public string? Bucket { get; init; }
+
+        /// <summary>The offsite limit in force, or null when no bucket is set or the check is off.</summary>
+        [JsonPropertyName("maxOffsiteAgeHours")]
+        public double? MaxOffsiteAgeHours { get; init; }
+
+        /// <summary>The newest backup in the bucket, or null (no bucket, none there, or it could not be read).</summary>
+        [JsonPropertyName("newestOffsite")]
+        public JsonBackup? NewestOffsite { get; init; }
+    }
 
     private sealed record JsonBackup(
         [property: JsonPropertyName("file")] string File,

@@ -22,7 +22,7 @@ public enum VerdictStanding
 
 /// <summary>
 /// The signature of a verdict: ECDSA P-256 with SHA-256 over its fields in a fixed order (the file, SHA-256, time, database,
-/// engine, image, health, every table's rows sorted, its schema and its warnings), so the same verdict read back from a
+/// engine, image, health, every table's rows sorted, its schema, its warnings and, when recorded, its durations), so the same verdict read back from a
 /// ledger line or a bucket object checks the same, whatever order its JSON came in.
 /// </summary>
 public static class VerdictSignature
@@ -53,10 +53,31 @@ public static class VerdictSignature
             WriteList(writer, entry.Schema);
             WriteList(writer, entry.Warnings);
             writer.WriteStringValue(entry.SignedBy);
+
+            // Appended only when recorded, so a verdict written before durations were recorded still checks against its
+            // signature; once there, both are covered, so neither can be changed or dropped without the key.
+            if (entry.VerifySeconds is not null || entry.RestoreSeconds is not null)
+            {
+                WriteNumber(writer, entry.VerifySeconds);
+                WriteNumber(writer, entry.RestoreSeconds);
+            }
+
             writer.WriteEndArray();
         }
 
         return buffer.ToArray();
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, double? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
     }
 
     private static void WriteList(Utf8JsonWriter writer, IReadOnlyList<string>? items)

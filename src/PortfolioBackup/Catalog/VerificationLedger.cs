@@ -40,6 +40,14 @@ public sealed record LedgerEntry
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Warnings { get; init; }
 
+    /// <summary>Wall time of the whole verification of the dump, in seconds; null in older entries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? VerifySeconds { get; init; }
+
+    /// <summary>Wall time of its restore into the throwaway server, in seconds; null when nothing was restored, and in older entries.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? RestoreSeconds { get; init; }
+
     /// <summary>The id of the key that signed the verdict (VERDICT_SIGNING_KEY), or null for an unsigned verdict.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SignedBy { get; init; }

@@ -24,14 +24,7 @@ public static class SettingsReader
             problems.Add("BACKUP_DIR is not set (expected the path of the folder that holds the backups)");
         }
 
-        // Bounded so the age arithmetic can never overflow after a dump has already been written.
-        var retention = ReadInt(environment, "RETENTION_DAYS", "--retention-days", overrides?.RetentionDays, 14, 0, Retention.RetentionOptions.MaxRetentionDays,
-            "a whole number of days, 0 or more and at most 36500", problems);
-        var minBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue,
-            "a whole number, 1 or more", problems);
-        var daily = ReadInt(environment, "RETENTION_DAILY", "--keep-daily", overrides?.KeepDaily, 0, 0, 100_000, "a whole number of days, 0 (off) to 100000", problems);
-        var weekly = ReadInt(environment, "RETENTION_WEEKLY", "--keep-weekly", overrides?.KeepWeekly, 0, 0, 100_000, "a whole number of weeks, 0 (off) to 100000", problems);
-        var monthly = ReadInt(environment, "RETENTION_MONTHLY", "--keep-monthly", overrides?.KeepMonthly, 0, 0, 100_000, "a whole number of months, 0 (off) to 100000", problems);
+        var retention = ReadRetention(environment, directory ?? string.Empty, overrides, problems);
         var connection = ReadConnection(environment, overrides, problems);
         var recipients = Encryption.AgeRecipients.Read(environment, problems);
         var container = ReadContainer(environment, overrides?.Container, overrides?.ComposeService, fromEnvironment: true, problems);
@@ -44,15 +37,45 @@ public static class SettingsReader
         return new BackupSettings
         {
             BackupDirectory = directory!,
-            RetentionDays = retention,
-            MinBackups = minBackups,
-            KeepDaily = daily,
-            KeepWeekly = weekly,
-            KeepMonthly = monthly,
+            RetentionDays = retention.RetentionDays,
+            MinBackups = retention.MinBackups,
+            KeepDaily = retention.KeepDaily,
+            KeepWeekly = retention.KeepWeekly,
+            KeepMonthly = retention.KeepMonthly,
             Connection = connection,
             AgeRecipients = recipients,
             Container = container,
         };
+    }
+
+    /// <summary>
+    /// Only the retention (RETENTION_DAYS, MIN_BACKUPS, RETENTION_DAILY/WEEKLY/MONTHLY and their overrides) of the folder
+    /// <paramref name="backupDirectory"/>, for commands that show retention without backing up (<c>list</c>): a setting they
+    /// do not use (the database, the age recipients) cannot fail them. Throws <see cref="ConfigurationException"/> listing
+    /// every problem.
+    /// </summary>
+    public static Retention.RetentionOptions ReadRetention(IReadOnlyDictionary<string, string?> environment, string backupDirectory, SettingsOverrides? overrides = null)
+    {
+        var problems = new List<string>();
+        var retention = ReadRetention(environment, backupDirectory, overrides, problems);
+        return problems.Count > 0 ? throw new ConfigurationException(problems) : retention;
+    }
+
+    /// <summary>
+    /// Where <c>status</c> writes its Prometheus metrics: the <c>--metrics-file</c> given, else <c>STATUS_METRICS_FILE</c>, else
+    /// null (none written). A folder is a <see cref="ConfigurationException"/>: the file is replaced whole on every run.
+    /// </summary>
+    public static string? ReadStatusMetricsFile(IReadOnlyDictionary<string, string?> environment, string? overridePath)
+    {
+        var (path, source) = !string.IsNullOrWhiteSpace(overridePath) ? (overridePath, "--metrics-file") : (Get(environment, "STATUS_METRICS_FILE"), "STATUS_METRICS_FILE");
+        if (path is null)
+        {
+            return null;
+        }
+
+        return Directory.Exists(path) || path.EndsWith('/')
+            ? throw new ConfigurationException([$"{source} {path} is a folder; name the file to write, e.g. /var/lib/prometheus/node-exporter/portfolio_backup.prom"])
+            : path;
     }
 
     /// <summary>
@@ -114,6 +137,19 @@ public static class SettingsReader
         return Get(environment, "BACKUP_DIR")
             ?? throw new ConfigurationException(["BACKUP_DIR is not set (expected the path of the folder that holds the backups)"], BackupDirectoryHelp);
     }
+
+    private static Retention.RetentionOptions ReadRetention(IReadOnlyDictionary<string, string?> environment, string backupDirectory, SettingsOverrides? overrides, List<string> problems) => new()
+    {
+        BackupDirectory = backupDirectory,
+
+        // Bounded so the age arithmetic can never overflow after a dump has already been written.
+        RetentionDays = ReadInt(environment, "RETENTION_DAYS", "--retention-days", overrides?.RetentionDays, 14, 0, Retention.RetentionOptions.MaxRetentionDays,
+            "a whole number of days, 0 or more and at most 36500", problems),
+        MinBackups = ReadInt(environment, "MIN_BACKUPS", "--min-backups", overrides?.MinBackups, 3, 1, int.MaxValue, "a whole number, 1 or more", problems),
+        KeepDaily = ReadInt(environment, "RETENTION_DAILY", "--keep-daily", overrides?.KeepDaily, 0, 0, 100_000, "a whole number of days, 0 (off) to 100000", problems),
+        KeepWeekly = ReadInt(environment, "RETENTION_WEEKLY", "--keep-weekly", overrides?.KeepWeekly, 0, 0, 100_000, "a whole number of weeks, 0 (off) to 100000", problems),
+        KeepMonthly = ReadInt(environment, "RETENTION_MONTHLY", "--keep-monthly", overrides?.KeepMonthly, 0, 0, 100_000, "a whole number of months, 0 (off) to 100000", problems),
+    };
 
     private static ConnectionSettings ReadConnection(IReadOnlyDictionary<string, string?> environment, SettingsOverrides? overrides, List<string> problems)
     {

@@ -50,8 +50,7 @@ public static class RemoteRetention
         var entries = (await store.ListBackupsAsync(cancellationToken)).Select(b => b.ToEntry()).ToList();
 
         // The same catalog rule as the folder: an object only named like a backup is never counted, kept as newest or deleted.
-        var verified = await new VerdictBook(verdicts, options.Trust).NewestVerifiedAsync(entries, now, cancellationToken);
-        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { VerifiedFile = verified?.Backup.FileName }, now);
+        var (keep, delete, ignored, verified) = await RetentionPlan.CreateAsync(entries, new VerdictBook(verdicts, options.Trust), options, now, cancellationToken);
 
         var failed = new List<RetentionFailure>();
         var deleted = new List<RetentionDecision>();

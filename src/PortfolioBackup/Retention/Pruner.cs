@@ -104,9 +104,8 @@ public static class Pruner
             }
         }
 
-        var verdicts = new VerdictBook([.. ledger.Entries, .. bucket.Entries], options.Trust);
-        var verified = await verdicts.NewestVerifiedAsync(entries, now, cancellationToken);
-        var (keep, delete, ignored) = RetentionPlanner.Plan(entries, options with { VerifiedFile = verified?.Backup.FileName }, now);
+        var (keep, delete, ignored, verified) = await RetentionPlan.CreateAsync(
+            entries, new VerdictBook([.. ledger.Entries, .. bucket.Entries], options.Trust), options, now, cancellationToken);
         if (bucket.Unavailable is { } problem && Unsettled(delete, verified) is { } unsettled)
         {
             var refusal = RetentionRefusedException.BucketUnavailable(problem, unsettled);

@@ -1,12 +1,16 @@
 using System.Globalization;
 using PortfolioBackup.Catalog;
 using PortfolioBackup.Configuration;
+using PortfolioBackup.Offsite;
 
 namespace PortfolioBackup.Status;
 
-/// <summary>How fresh the backups must be: limits on the age of the newest backup and of the newest verified backup.</summary>
+/// <summary>How fresh the backups must be: limits on the age of the newest backup, the newest verified backup and the newest offsite copy.</summary>
 public sealed record BackupStatusOptions
 {
+    /// <summary>The offsite limit when a bucket is configured and no other is given: a nightly upload plus slack, like the others.</summary>
+    public static readonly TimeSpan DefaultMaxOffsiteAge = TimeSpan.FromHours(26);
+
     /// <summary>The folder holding the backups and the verification ledger (BACKUP_DIR).</summary>
     public required string BackupDirectory { get; init; }
 
@@ -19,8 +23,17 @@ public sealed record BackupStatusOptions
     /// <summary>The moment ages are measured from; null means the current UTC time (tests pin it).</summary>
     public DateTimeOffset? Now { get; init; }
 
-    /// <summary>The bucket's verdicts, which count like the folder's ledger when their SHA-256 matches.</summary>
-    public BucketVerdictsRead BucketVerdicts { get; init; } = BucketVerdictsRead.None;
+    /// <summary>
+    /// The newest backup in the bucket may be at most this old, when a bucket is configured (<see cref="Bucket"/>); null turns
+    /// the check off. A bucket that cannot be read is then CRITICAL too: its newest copy is unknown.
+    /// </summary>
+    public TimeSpan? MaxOffsiteAge { get; init; } = DefaultMaxOffsiteAge;
+
+    /// <summary>
+    /// What was read from the configured bucket (<see cref="BucketVerdicts.ReadAsync"/> with its backups): its verdicts count
+    /// like the folder's ledger when their SHA-256 matches, and its newest backup is the newest offsite copy.
+    /// </summary>
+    public BucketSnapshot Bucket { get; init; } = BucketSnapshot.None;
 
     /// <summary>Which verdicts are believed (VERDICT_TRUSTED_KEYS); every one by default.</summary>
     public VerdictTrust Trust { get; init; } = VerdictTrust.Anyone;
@@ -47,7 +60,22 @@ public sealed record BackupStatus(
     /// <summary>Whether the newest verified backup's verdict came from the bucket (read now, or recorded from it earlier).</summary>
     public bool VerdictFromBucket { get; init; }
 
-    /// <summary>True when there is a backup and a verified backup, each within its limit.</summary>
+    /// <summary>Every file in the folder named like a backup, as the catalog lists it (those that do not count included).</summary>
+    public IReadOnlyList<BackupEntry> Backups { get; init; } = [];
+
+    /// <summary>Every verdict known to the check (the folder's ledger and the bucket's), judged by the trust in force.</summary>
+    public VerdictBook Verdicts { get; init; } = VerdictBook.Empty;
+
+    /// <summary>The configured bucket and prefix (<c>s3://bucket/prefix</c>), or null without a bucket.</summary>
+    public string? OffsiteLocation { get; init; }
+
+    /// <summary>The bucket's objects named like backups, or null without a bucket or when it could not be read.</summary>
+    public IReadOnlyList<BackupEntry>? OffsiteBackups { get; init; }
+
+    /// <summary>The newest backup in the bucket that counts as one, or null (no bucket, none there, or not readable).</summary>
+    public BackupEntry? NewestOffsite { get; init; }
+
+    /// <summary>True when there is a backup and a verified backup (and, when judged, an offsite copy), each within its limit.</summary>
     public bool Ok => Problems.Count == 0;
 
     /// <summary>The newest backup's age, or null without one.</summary>
@@ -63,7 +91,8 @@ public sealed record BackupStatus(
         {
             var backup = NewestBackupAge is { } age ? $"newest backup {Old(age)}" : "no backup";
             var verified = NewestVerifiedAge is { } vage ? $"newest verified {Old(vage)}" : "no verified backup";
-            return Ok ? $"OK - {backup}, {verified}" : $"CRITICAL - {string.Join("; ", Problems)}";
+            var offsite = NewestOffsite is { } copy ? $", newest offsite {Old(copy.AgeAt(Now))}" : string.Empty;
+            return Ok ? $"OK - {backup}, {verified}{offsite}" : $"CRITICAL - {string.Join("; ", Problems)}";
         }
     }
 
@@ -73,7 +102,14 @@ public sealed record BackupStatus(
         : age < TimeSpan.FromMinutes(1) ? "under 1 min old" // a clock a few minutes ahead still counts as now
         : BackupAge.Format(age) + " old";
 
-    /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump.</summary>
+    /// <summary>The status of a folder that could not be checked at all (it vanished): CRITICAL with that one problem.</summary>
+    public static BackupStatus Unchecked(BackupStatusOptions options, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new BackupStatus(options.BackupDirectory, options.Now ?? DateTimeOffset.UtcNow, null, null, options, [problem]);
+    }
+
+    /// <summary>Checks the folder: lists its backups, reads the ledger and hashes the newest verified dump; judges the bucket's newest copy.</summary>
     public static async Task<BackupStatus> CheckAsync(BackupStatusOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -82,7 +118,7 @@ public sealed record BackupStatus(
         var directory = ResolvedBackupDirectory.Resolve(options.BackupDirectory);
         var entries = BackupCatalog.List(directory.Path, cancellationToken);
         var contents = await VerificationLedger.LoadAsync(directory.Path, cancellationToken);
-        var verdicts = new VerdictBook([.. contents.Entries, .. options.BucketVerdicts.Entries], options.Trust);
+        var verdicts = new VerdictBook([.. contents.Entries, .. options.Bucket.Verdicts.Entries], options.Trust);
         var newest = BackupCatalog.Newest(entries, now);
         var verified = await verdicts.NewestVerifiedAsync(entries, now, cancellationToken);
 
@@ -124,6 +160,13 @@ public sealed record BackupStatus(
             problems.Add($"newest verified backup {verified.Backup.FileName} is {Old(verified.Backup.AgeAt(now))} (limit {Hours(options.MaxVerifiedAge)})");
         }
 
+        var offsite = options.Bucket.Backups?.Select(b => b.ToEntry()).ToList();
+        var newestOffsite = offsite is null ? null : BackupCatalog.Newest(offsite, now);
+        if (JudgeOffsite(options, offsite, newestOffsite, now) is { } offsiteProblem)
+        {
+            problems.Add(offsiteProblem);
+        }
+
         var ignored = entries
             .Where(e => e.IgnoredReasonAt(now) is not null && !e.IsFutureDatedAt(now))
             .Select(e => $"{e.FileName}: {e.ContentProblem}")
@@ -131,8 +174,39 @@ public sealed record BackupStatus(
         return new BackupStatus(directory.Path, now, newest, verified, options, problems)
         {
             Warnings = [.. contents.Warnings, .. ignored.Select(i => "ignored: " + i)],
-            VerdictFromBucket = verified is not null && (verified.Verification.Origin == "bucket" || options.BucketVerdicts.Entries.Contains(verified.Verification)),
+            VerdictFromBucket = verified is not null && (verified.Verification.Origin == "bucket" || options.Bucket.Verdicts.Entries.Contains(verified.Verification)),
+            Backups = entries,
+            Verdicts = verdicts,
+            OffsiteLocation = options.Bucket.Settings?.Location,
+            OffsiteBackups = offsite,
+            NewestOffsite = newestOffsite,
         };
+    }
+
+    // The bucket is judged only when one is configured and a limit applies; its verdicts alone never make an offsite copy.
+    private static string? JudgeOffsite(BackupStatusOptions options, IReadOnlyList<BackupEntry>? offsite, BackupEntry? newest, DateTimeOffset now)
+    {
+        if (options.Bucket.Settings is not { } bucket || options.MaxOffsiteAge is not { } limit)
+        {
+            return null;
+        }
+
+        if (offsite is null)
+        {
+            return $"the bucket {bucket.Location} cannot be read, so its newest offsite copy is unknown: {options.Bucket.BackupsProblem ?? "its backups were not listed"}";
+        }
+
+        if (newest is null)
+        {
+            var foreign = offsite.Count(e => !e.CountsAt(now));
+            return foreign == 0
+                ? $"no backup in {bucket.Location}"
+                : Invariant($"no backup in {bucket.Location} ({foreign} object(s) only named like backups, not counted)");
+        }
+
+        return newest.AgeAt(now) > limit
+            ? $"newest offsite copy {newest.FileName} is {Old(newest.AgeAt(now))} (limit {Hours(limit)})"
+            : null;
     }
 
     private static void Validate(BackupStatusOptions options)
@@ -148,11 +222,18 @@ public sealed record BackupStatus(
             problems.Add($"--max-verified-age-hours {Number(options.MaxVerifiedAge)} is not a positive number of hours (e.g. 26 for a nightly verification)");
         }
 
+        if (options.MaxOffsiteAge is { } offsite && offsite <= TimeSpan.Zero)
+        {
+            problems.Add($"--max-offsite-age-hours {Number(offsite)} is not a positive number of hours (e.g. 26 for a nightly upload; 0 turns the check off)");
+        }
+
         if (problems.Count > 0)
         {
             throw new ConfigurationException(problems);
         }
     }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static string Hours(TimeSpan span) => Number(span) + " h";
 

@@ -152,6 +152,7 @@ public sealed class DumpVerifier : IAsyncDisposable
             Image = Server.Image,
             ServerVersion = Server.ServerVersion,
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            RestoreSeconds = context.Restored is { } restored ? Math.Round(restored.RestoreSeconds, 3) : null,
             Checks = checks,
             Extensions = context.Extensions,
             Tables = context.Tables,
@@ -247,5 +248,7 @@ public sealed class DumpVerifier : IAsyncDisposable
         Tables = verdict.Tables.ToDictionary(t => t.QualifiedName, t => t.Rows, StringComparer.Ordinal),
         Schema = verdict.Schema,
         Warnings = verdict.WarningChecks.Select(c => $"{c.Name}: {c.Detail}").ToList(),
+        VerifySeconds = verdict.DurationSeconds,
+        RestoreSeconds = verdict.RestoreSeconds,
     };
 }

@@ -79,6 +79,9 @@ public sealed record DumpVerdict
     /// <summary>Wall time of the whole verification of this dump.</summary>
     public double DurationSeconds { get; init; }
 
+    /// <summary>Wall time of the restore into the throwaway server, or null when nothing was restored.</summary>
+    public double? RestoreSeconds { get; init; }
+
     /// <summary>Every check, in the order run.</summary>
     public required IReadOnlyList<CheckResult> Checks { get; init; }
 

@@ -72,6 +72,10 @@ public sealed class SignedVerdictTests(S3ServerFixture s3) : IClassFixture<S3Ser
         using var store = OffsiteStore.Open(s3.Settings(_prefix));
         var forged = Verdict(Path.GetFileName(dump)) with { Sha256 = OffsiteTestFiles.Sha256Of(dump), VerifiedAt = DateTimeOffset.UtcNow.AddHours(-1) };
         await store.PutVerdictAsync(forged);
+
+        // Uploaded as the droplet's backup job does: with a bucket set, status also wants a fresh copy there.
+        await store.UploadFileAsync(dump, Path.GetFileName(dump), forged.Sha256!);
+        await store.UploadFileAsync(dump + ".manifest.json", Path.GetFileName(dump) + ".manifest.json", OffsiteTestFiles.Sha256Of(dump + ".manifest.json"));
         var environment = Droplet(backups);
         environment[VerdictKeys.TrustedVariable] = trusted;
 
@@ -89,6 +93,24 @@ public sealed class SignedVerdictTests(S3ServerFixture s3) : IClassFixture<S3Ser
         forgedList.Output.Should().Contain("(not trusted: unsigned)");
         signedStatus.ExitCode.Should().Be(0, signedStatus.AllOutput);
         signedStatus.Output.Should().StartWith("OK - ").And.Contain("signed by ");
+    }
+
+    [Fact]
+    public async Task Recorded_durations_are_signed_and_a_verdict_signed_without_them_still_checks()
+    {
+        var (signing, trusted) = await NewKeysAsync();
+        using var signer = VerdictSigner.FromEnvironment(new Dictionary<string, string?> { [VerdictKeys.SigningVariable] = signing })!;
+        var trust = VerdictTrust.Of(trusted);
+
+        var timed = signer.Sign(Verdict("backup_20261201_031500.dump") with { VerifySeconds = 4.2, RestoreSeconds = 1.5 });
+        var untimed = signer.Sign(Verdict("backup_20261201_031500.dump"));
+
+        trust.Judge(timed).Should().Be(VerdictStanding.Trusted);
+        trust.Judge(timed with { RestoreSeconds = 0.1 }).Should().Be(VerdictStanding.Forged);
+        trust.Judge(timed with { VerifySeconds = null, RestoreSeconds = null }).Should().Be(VerdictStanding.Forged, "dropping the durations changes what was signed");
+        trust.Judge(untimed).Should().Be(VerdictStanding.Trusted, "a verdict from before durations were recorded keeps its signature");
+        trust.Judge(untimed with { VerifySeconds = 1 }).Should().Be(VerdictStanding.Forged);
+        VerificationLedger.ParseEntry(VerificationLedger.Serialize(timed)).Should().Match<LedgerEntry>(e => trust.Judge(e) == VerdictStanding.Trusted && e.RestoreSeconds == 1.5);
     }
 
     [Fact(Timeout = 120_000)]

@@ -143,7 +143,7 @@ public sealed class PruneAndListCliTests : IDisposable
     }
 
     [Fact]
-    public async Task List_shows_each_backup_with_age_size_manifest_and_kind()
+    public async Task List_shows_each_backup_with_age_size_manifest_kind_and_retention()
     {
         var regular = _folder.Backup(TimeSpan.FromDays(3) + TimeSpan.FromHours(4), withManifest: false);
         var content = new byte[3 * 1024 * 1024];
@@ -158,9 +158,9 @@ public sealed class PruneAndListCliTests : IDisposable
         run.ExitCode.Should().Be(0, run.AllOutput);
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines.Should().HaveCount(4);
-        lines[0].Should().MatchRegex(@"^FILE\s+AGE\s+SIZE\s+MANIFEST\s+KIND\s+LAST VERIFICATION$");
-        lines[1].Should().MatchRegex($@"^{Path.GetFileName(preRestore)}\s+2 h\s+\d+ B\s+yes\s+pre-restore\s+never verified$");
-        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+yes\s+regular\s+never verified$");
+        lines[0].Should().MatchRegex(@"^FILE\s+AGE\s+SIZE\s+MANIFEST\s+KIND\s+LAST VERIFICATION\s+RETENTION$");
+        lines[1].Should().MatchRegex($@"^{Path.GetFileName(preRestore)}\s+2 h\s+\d+ B\s+yes\s+pre-restore\s+never verified\s+keep: pre-restore safety backup, never pruned$");
+        lines[2].Should().MatchRegex($@"^{Path.GetFileName(regular)}\s+3 d 4 h\s+3\.0 MiB\s+yes\s+regular\s+never verified\s+keep: age 3 d 4 h <= 14 d$");
         lines[3].Should().StartWith("2 backups, 3.0 MiB in ");
         run.Output.Should().NotContain("notes.txt");
     }

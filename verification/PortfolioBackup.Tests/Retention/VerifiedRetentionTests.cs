@@ -114,9 +114,9 @@ public sealed class VerifiedRetentionTests : IDisposable
         run.ExitCode.Should().Be(0, run.AllOutput);
         var lines = run.Output.Split('\n');
         lines[0].Should().Contain("LAST VERIFICATION");
-        lines.Single(l => l.StartsWith(Path.GetFileName(healthy), StringComparison.Ordinal)).Should().EndWith("healthy 2025-01-03 04:05 UTC");
-        lines.Single(l => l.StartsWith(Path.GetFileName(unhealthy), StringComparison.Ordinal)).Should().EndWith("UNHEALTHY 2025-01-02 03:30 UTC", "the newest verdict wins");
-        lines.Single(l => l.StartsWith(Path.GetFileName(never), StringComparison.Ordinal)).Should().EndWith("never verified");
+        lines.Single(l => l.StartsWith(Path.GetFileName(healthy), StringComparison.Ordinal)).Should().Contain("  healthy 2025-01-03 04:05 UTC  ").And.EndWith("  keep: newest verified");
+        lines.Single(l => l.StartsWith(Path.GetFileName(unhealthy), StringComparison.Ordinal)).Should().Contain("  UNHEALTHY 2025-01-02 03:30 UTC  ", "the newest verdict wins");
+        lines.Single(l => l.StartsWith(Path.GetFileName(never), StringComparison.Ordinal)).Should().Contain("  never verified  ");
     }
 
     [Fact]

@@ -43,6 +43,23 @@ public sealed class VerifyCommandTests(PostgresServerFixture fixture) : IDisposa
     }
 
     [Fact]
+    public async Task The_ledger_records_how_long_the_verification_and_its_restore_took()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var dump = await TestDumps.DumpAsync(fixture, database, _dir.Combine(TestDumps.BackupName(1)));
+        await TestDumps.WriteManifestAsync(fixture, database, dump);
+        var reportPath = _dir.Combine("report.json");
+
+        var run = await CliRunner.RunAsync(fixture.CliEnvironment(database, _dir.Path), "verify", "--engine", "local", "--report", reportPath);
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        var entry = (await PortfolioBackup.Catalog.VerificationLedger.ReadAsync(_dir.Path)).Should().ContainSingle().Subject;
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(reportPath));
+        entry.VerifySeconds.Should().Be(json.RootElement.GetProperty("dumps")[0].GetProperty("durationSeconds").GetDouble());
+        entry.RestoreSeconds.Should().BePositive().And.BeLessThan(entry.VerifySeconds!.Value, "the restore is one part of the verification");
+    }
+
+    [Fact]
     public async Task Any_unhealthy_backup_exits_1_naming_the_failed_check()
     {
         var database = await fixture.CreateDatabaseAsync();
