@@ -40,16 +40,7 @@ internal static class DurableFile
         var temporary = TemporaryPathFor(path);
         try
         {
-            await using (var stream = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = OwnerOnlyFile,
-            }))
-            {
-                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
+            await WriteSyncedAsync(temporary, text, OwnerOnlyFile, cancellationToken);
 
             Publish(temporary, path);
         }
@@ -72,16 +63,7 @@ internal static class DurableFile
         var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
         try
         {
-            await using (var stream = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode,
-            }))
-            {
-                await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
+            await WriteSyncedAsync(temporary, text, mode, cancellationToken);
 
             // The umask may have narrowed the mode at creation; the mode asked for is the one published.
             File.SetUnixFileMode(temporary, mode);
@@ -105,6 +87,19 @@ internal static class DurableFile
     /// <summary>A hidden temporary name beside the final one that no backup pattern (<c>backup_*.dump</c>) matches.</summary>
     public static string TemporaryPathFor(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + ".partial");
+
+    /// <summary>Creates <paramref name="path"/> (never an existing file) with <paramref name="mode"/>, writes the text and fsyncs it.</summary>
+    private static async Task WriteSyncedAsync(string path, string text, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = mode,
+        });
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
+        stream.Flush(flushToDisk: true);
+    }
 
     /// <summary>fsyncs a directory; .NET cannot open directories as files, so this goes to libc directly.</summary>
     public static void SyncDirectory(string directory)
