@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using PortfolioBackup.Catalog;
 using PortfolioBackup.Engines;
@@ -78,13 +77,27 @@ public sealed class DumpVerifier : IAsyncDisposable
         }
 
         var timings = PhaseTimings.For(options.Environment);
-        var verifier = await timings.TimeAsync("server start", () => CreateAsync(options, dumps, cancellationToken));
+
+        // The first dump's file, manifest and native read need no server, so they run while it starts, not after it.
+        var first = StartedDump.Start(dumps[0], options, progress, cancellationToken);
+        DumpVerifier verifier;
+        try
+        {
+            verifier = await timings.TimeAsync("server start", () => CreateAsync(options, dumps, cancellationToken));
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            throw;
+        }
+
         var verdicts = new List<DumpVerdict>();
         try
         {
-            foreach (var dump in dumps)
+            for (var i = 0; i < dumps.Count; i++)
             {
-                verdicts.Add(await verifier.VerifyDumpAsync(dump, progress, cancellationToken));
+                var dump = i == 0 ? first : StartedDump.Start(dumps[i], options, progress, cancellationToken);
+                verdicts.Add(await verifier.VerifyAsync(dump, cancellationToken));
             }
         }
         finally
@@ -101,30 +114,17 @@ public sealed class DumpVerifier : IAsyncDisposable
     }
 
     /// <summary>Verifies one dump in a fresh database, appends the verdict to the ledger (when configured) and returns it.</summary>
-    public async Task<DumpVerdict> VerifyDumpAsync(string dumpPath, IProgress<VerificationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<DumpVerdict> VerifyDumpAsync(string dumpPath, IProgress<VerificationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(StartedDump.Start(dumpPath, _options, progress, cancellationToken), cancellationToken);
+
+    private async Task<DumpVerdict> VerifyAsync(StartedDump dump, CancellationToken cancellationToken)
     {
-        var watch = Stopwatch.StartNew();
-        var timings = PhaseTimings.For(_options.Environment);
-        var contextOptions = new CheckContextOptions
-        {
-            Expectations = _options.Expectations,
-            LedgerDirectory = _options.LedgerDirectory,
-            EarlierVerdicts = _options.EarlierVerdicts,
-            Trust = _options.Trust,
-            UpgradeTargets = _upgrades,
-            Target = new RestoreServerTarget(Server),
-            Server = Server,
-            Jobs = _options.Jobs,
-            Loader = _options.Loader,
-            LoaderTuning = _options.LoaderTuning,
-            Progress = check => progress?.Report(new VerificationProgress(dumpPath, check)),
-            Timings = timings,
-            Identity = _options.Identity,
-            DecryptToFile = true,
-        };
+        await using var owned = dump;
+        var timings = dump.Timings;
         IReadOnlyList<CheckResult> checks;
         string? kept = null;
-        await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
+        var context = await dump.ContextAsync();
+        context.UseServer(Server, _upgrades);
         try
         {
             checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken);
@@ -147,11 +147,11 @@ public sealed class DumpVerifier : IAsyncDisposable
 
         var verdict = new DumpVerdict
         {
-            File = dumpPath,
+            File = dump.Path,
             Engine = Server.EngineName,
             Image = Server.Image,
             ServerVersion = Server.ServerVersion,
-            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            DurationSeconds = Math.Round(dump.Elapsed.TotalSeconds, 3),
             Checks = checks,
             Extensions = context.Extensions,
             Tables = context.Tables,
@@ -172,6 +172,11 @@ public sealed class DumpVerifier : IAsyncDisposable
             {
                 verdict = verdict with { Warnings = [.. verdict.Warnings, warning] };
             }
+        }
+
+        if (context.FinishedArchive is { } read)
+        {
+            timings.Add("archive read (whole)", read.Duration);
         }
 
         timings.Print();

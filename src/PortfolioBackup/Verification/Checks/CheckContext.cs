@@ -50,7 +50,7 @@ public sealed class CheckContext : IAsyncDisposable
     public DumpProbeResult Probe { get; }
 
     /// <summary>How the checks were asked to run (expectations, ledger, target).</summary>
-    public CheckContextOptions Options { get; }
+    public CheckContextOptions Options { get; private set; }
 
     /// <summary>What a healthy database holds.</summary>
     public VerificationExpectations Expectations => Options.Expectations;
@@ -160,6 +160,13 @@ public sealed class CheckContext : IAsyncDisposable
 
     /// <summary>The native read of the whole archive (header, TOC, every data block, SHA-256), started on first use and shared.</summary>
     public Task<ArchiveScan> ArchiveAsync() => _scan.Value;
+
+    /// <summary>
+    /// Gives the context the throwaway server it restores into, once that has started: the context (and its native read)
+    /// was made beside the server's start, before any check ran.
+    /// </summary>
+    internal void UseServer(IRestoreServer server, IReadOnlyList<UpgradeTarget> upgrades) =>
+        Options = Options with { Server = server, Target = new RestoreServerTarget(server), UpgradeTargets = upgrades };
 
     /// <summary>The archive read, when it has finished (null before and when it was never started).</summary>
     public ArchiveScan? FinishedArchive => _scan is { IsValueCreated: true, Value.IsCompletedSuccessfully: true } ? _scan.Value.Result : null;
