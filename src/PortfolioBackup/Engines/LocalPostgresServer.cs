@@ -228,7 +228,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         finally
         {
             _kill.Dispose();
-            TryDelete(RootDirectory);
+            if (!(_options.RemoveFolderAfterExit && _process.IsCompleted && StaleServerCleanup.LeaveToWatchdog(RootDirectory)))
+            {
+                TryDelete(RootDirectory);
+            }
         }
     }
 
