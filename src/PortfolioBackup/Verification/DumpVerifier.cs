@@ -132,7 +132,8 @@ public sealed class DumpVerifier : IAsyncDisposable
         context.UseServer(Server, _upgrades);
         try
         {
-            checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken);
+            checks = await CheckPipeline.RunAsync(
+                VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken, overlap: true);
             if (_options.KeepRestoredDatabases && context.Restored is not null)
             {
                 kept = context.CreatedDatabase;

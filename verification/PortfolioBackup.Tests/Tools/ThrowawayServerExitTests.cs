@@ -35,6 +35,7 @@ public sealed class ThrowawayServerExitTests(PostgresServerFixture fixture) : ID
         server.Where(ProcFs.IsAlive).Should().BeEmpty("the server is stopped before the program exits, never left to the watchdog");
         (await ProcFs.WaitUntilAsync(() => !Directory.Exists(root), Soon)).Should().BeTrue($"the watchdog removes {root} as soon as the program is gone");
         cli.Output.Should().NotContain("timing: drop database", "the last database goes with its server");
+        cli.Output.Should().Contain("timing: restore (started early)", "the restore started beside the quick checks");
     }
 
     [Fact]
