@@ -129,8 +129,13 @@ measure() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
 
-echo "== building the CLI once (Release)"
-dotnet publish "$repo/src/PortfolioBackup.Cli" -c Release -o "$scratch/cli" --nologo -v quiet >/dev/null
+# Built as scripts/db_backup/dotnet-build.sh builds it for the cron jobs: ReadyToRun when the runtime packs are there.
+echo "== building the CLI once (Release, ReadyToRun)"
+if ! dotnet publish "$repo/src/PortfolioBackup.Cli" -c Release -o "$scratch/cli" --use-current-runtime --self-contained false \
+  -p:PublishReadyToRun=true --nologo -v quiet >/dev/null; then
+  echo "== ReadyToRun publish failed: plain build"
+  dotnet publish "$repo/src/PortfolioBackup.Cli" -c Release -o "$scratch/cli" --nologo -v quiet >/dev/null
+fi
 cli="$scratch/cli/portfolio-backup"
 
 bench() {

@@ -40,7 +40,14 @@ build_once() {
 	flock 9
 	if dll_is_stale "${dll}" "${sources[@]}"; then
 		echo "building $(basename "${project}" .csproj) into ${output} (only when sources changed)" >&2
-		"${dotnet_bin}" build "${project}" -c Release -o "${output}" --nologo -v quiet --disable-build-servers >&2
+		# A program is published ReadyToRun (precompiled, still framework-dependent): each run starts ~0.1 s sooner and
+		# spends ~0.15 CPU-s less on the JIT (issue 19). That needs this runtime's crossgen2 and runtime packs from NuGet;
+		# where they cannot be had (offline, no cache) the plain build runs as before.
+		if ! grep -q '<OutputType>Exe</OutputType>' "${project}" ||
+			! "${dotnet_bin}" publish "${project}" -c Release -o "${output}" --use-current-runtime --self-contained false \
+				-p:PublishReadyToRun=true --nologo -v quiet --disable-build-servers >&2; then
+			"${dotnet_bin}" build "${project}" -c Release -o "${output}" --nologo -v quiet --disable-build-servers >&2
+		fi
 		touch "${dll}"
 	fi
 	exec 9>&-

@@ -9,6 +9,12 @@ internal sealed record CliContext(
     TextWriter Error,
     bool IsTerminal)
 {
+    /// <summary>
+    /// Whether the process ends when the command does (the real program, not a test running commands in its own process):
+    /// then what only needs deleting, the throwaway server's folder, is left to the watchdog that runs at our exit.
+    /// </summary>
+    public bool EndsWithCommand { get; init; }
+
     /// <summary>What the running command learnt that an alert should name (the database, the file, the first failed check).</summary>
     public JobFactsNotes Facts { get; } = new();
 

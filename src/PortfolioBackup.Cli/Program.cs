@@ -20,5 +20,8 @@ var context = new CliContext(
     EnvironmentVariables.Current(),
     Console.Out,
     Console.Error,
-    IsTerminal: !Console.IsOutputRedirected && !Console.IsErrorRedirected);
+    IsTerminal: !Console.IsOutputRedirected && !Console.IsErrorRedirected)
+{
+    EndsWithCommand = true,
+};
 return await CliApp.RunAsync(args, context, cancellation.Token);

@@ -172,6 +172,7 @@ internal static class VerifyCommand
                     Compose = new ComposeOptions { Files = parse.GetValue(composeFiles) ?? [], ServiceName = parse.GetValue(service) ?? expectations.ServiceName },
                     AllowVersionMismatch = parse.GetValue(allowMismatch),
                     MountDirectories = dumps.Select(d => Path.GetDirectoryName(Path.GetFullPath(d))!).Distinct(StringComparer.Ordinal).ToList(),
+                    RemoveFolderAfterExit = context.EndsWithCommand,
                 },
                 Expectations = expectations,
                 Jobs = jobCount,

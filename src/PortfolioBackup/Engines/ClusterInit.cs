@@ -27,6 +27,12 @@ internal static class ClusterInit
                 return false;
             }
 
+            if (OperatingSystemIdentity.OwnerOf(cache) is { } uid)
+            {
+                return uid == (uint)OperatingSystemIdentity.EffectiveUserId;
+            }
+
+            // No statx in this libc: ask stat(1), as before.
             var owner = await ToolRunner.RunAsync(new ToolInvocation("stat", ["-c", "%u", cache]), cancellationToken);
             return owner.Succeeded && owner.StandardOutput.Trim() == OperatingSystemIdentity.EffectiveUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

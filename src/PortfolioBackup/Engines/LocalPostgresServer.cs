@@ -228,7 +228,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         finally
         {
             _kill.Dispose();
-            TryDelete(RootDirectory);
+            if (!(_options.RemoveFolderAfterExit && _process.IsCompleted && StaleServerCleanup.LeaveToWatchdog(RootDirectory)))
+            {
+                TryDelete(RootDirectory);
+            }
         }
     }
 
@@ -307,6 +310,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        var lastAttempt = TimeSpan.Zero;
         Exception? last = null;
         while (watch.Elapsed < _options.StartTimeout)
         {
@@ -316,6 +320,15 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                 throw new ServerStartException($"PostgreSQL {Binaries.MajorVersion} exited while starting. Server log:{Environment.NewLine}{ToolRunner.Tail(Log)}");
             }
 
+            // postmaster.pid says "ready" the moment the server accepts connections: reading it costs far less than a failed
+            // connection. A connection is still tried every 100 ms, should the file never say so (an unreadable file).
+            if (!PostmasterStatus.IsReady(DataDirectory) && watch.Elapsed - lastAttempt < TimeSpan.FromMilliseconds(100))
+            {
+                await Task.Delay(_options.ReadinessPollInterval, cancellationToken);
+                continue;
+            }
+
+            lastAttempt = watch.Elapsed;
             try
             {
                 await using var connection = await OpenConnectionAsync("postgres", cancellationToken);

@@ -38,6 +38,14 @@ public sealed record LocalServerOptions
     /// </summary>
     public string? PristineCacheDirectory { get; init; } = $"/var/tmp/portfolio-backup-{Environment.UserName}";
 
+    /// <summary>
+    /// Leaves the cluster's folder, once the server has stopped, to our watchdog, which removes it the moment this process
+    /// ends, instead of deleting it at disposal: for a process that ends right after (the command line), where deleting a
+    /// restored database is time spent on nothing. Deleted at disposal all the same when the watchdog is not running; a
+    /// process that lives on (a test host, a service) keeps the default, or its folders would wait for its end.
+    /// </summary>
+    public bool RemoveFolderAfterExit { get; init; }
+
     /// <summary>How often to try connecting while the server starts.</summary>
     public TimeSpan ReadinessPollInterval { get; init; } = TimeSpan.FromMilliseconds(5);
 

@@ -127,7 +127,13 @@ public static class RestoreServerFactory
         }
 
         var server = await LocalRestoreServer.StartAsync(
-            new LocalServerOptions { MajorVersion = binaries.MajorVersion, StartTimeout = options.StartTimeout, DataOnRam = options.DataOnRam },
+            new LocalServerOptions
+            {
+                MajorVersion = binaries.MajorVersion,
+                StartTimeout = options.StartTimeout,
+                DataOnRam = options.DataOnRam,
+                RemoveFolderAfterExit = options.RemoveFolderAfterExit,
+            },
             cancellationToken);
         notes.AddRange(server.CleanupNotes);
         if (options.DataOnRam)

@@ -38,6 +38,9 @@ public sealed record RestoreServerOptions
 
     /// <summary>For the local engine: put the cluster in RAM (see <see cref="DataPlacement"/>); the verifier sets it when the dumps fit.</summary>
     public bool DataOnRam { get; init; }
+
+    /// <summary>For the local engine: see <see cref="LocalServerOptions.RemoveFolderAfterExit"/> (the command line sets it).</summary>
+    public bool RemoveFolderAfterExit { get; init; }
 }
 
 /// <summary>A started restore server and why it was chosen ("engine: local (Docker not available: …)").</summary>

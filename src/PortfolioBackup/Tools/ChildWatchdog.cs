@@ -105,6 +105,18 @@ internal static class ChildWatchdog
         }
     }
 
+    /// <summary>Whether the watchdog is running, so folders registered with <see cref="RemoveWhenGone"/> go when we end.</summary>
+    public static bool IsRunning
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _watchdog is { IsCompleted: false } && _lines is not null;
+            }
+        }
+    }
+
     /// <summary>Has the watchdog remove the folder (if it still holds our <c>owner</c> file) once we are gone.</summary>
     public static void RemoveWhenGone(string folder)
     {

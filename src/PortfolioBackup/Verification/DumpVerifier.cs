@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using PortfolioBackup.Catalog;
 using PortfolioBackup.Engines;
@@ -8,7 +7,9 @@ namespace PortfolioBackup.Verification;
 
 /// <summary>
 /// Proves dumps restore: starts one throwaway server (discover once), then restores each dump into a fresh database on
-/// it, checks what came back against the manifest and the expectations, and drops the database.
+/// it, checks what came back against the manifest and the expectations, and drops the database (except the last one of
+/// <see cref="VerifyAsync(IReadOnlyList{string}, VerificationOptions, IProgress{VerificationProgress}?, CancellationToken)"/>,
+/// which goes with the server).
 /// </summary>
 public sealed class DumpVerifier : IAsyncDisposable
 {
@@ -78,13 +79,30 @@ public sealed class DumpVerifier : IAsyncDisposable
         }
 
         var timings = PhaseTimings.For(options.Environment);
-        var verifier = await timings.TimeAsync("server start", () => CreateAsync(options, dumps, cancellationToken));
+
+        // The first dump's file, manifest and native read need no server, so they run while it starts, not after it.
+        var first = StartedDump.Start(dumps[0], options, progress, cancellationToken);
+        DumpVerifier verifier;
+        try
+        {
+            verifier = await timings.TimeAsync("server start", () => CreateAsync(options, dumps, cancellationToken));
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            throw;
+        }
+
         var verdicts = new List<DumpVerdict>();
         try
         {
-            foreach (var dump in dumps)
+            for (var i = 0; i < dumps.Count; i++)
             {
-                verdicts.Add(await verifier.VerifyDumpAsync(dump, progress, cancellationToken));
+                var dump = i == 0 ? first : StartedDump.Start(dumps[i], options, progress, cancellationToken);
+
+                // The last database is not dropped: the server and its folder go right after, and DROP DATABASE costs more
+                // (a checkpoint, every file unlinked) than throwing the whole server away.
+                verdicts.Add(await verifier.VerifyAsync(dump, dropDatabase: i < dumps.Count - 1, cancellationToken));
             }
         }
         finally
@@ -101,33 +119,21 @@ public sealed class DumpVerifier : IAsyncDisposable
     }
 
     /// <summary>Verifies one dump in a fresh database, appends the verdict to the ledger (when configured) and returns it.</summary>
-    public async Task<DumpVerdict> VerifyDumpAsync(string dumpPath, IProgress<VerificationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<DumpVerdict> VerifyDumpAsync(string dumpPath, IProgress<VerificationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyAsync(StartedDump.Start(dumpPath, _options, progress, cancellationToken), dropDatabase: true, cancellationToken);
+
+    private async Task<DumpVerdict> VerifyAsync(StartedDump dump, bool dropDatabase, CancellationToken cancellationToken)
     {
-        var watch = Stopwatch.StartNew();
-        var timings = PhaseTimings.For(_options.Environment);
-        var contextOptions = new CheckContextOptions
-        {
-            Expectations = _options.Expectations,
-            LedgerDirectory = _options.LedgerDirectory,
-            EarlierVerdicts = _options.EarlierVerdicts,
-            Trust = _options.Trust,
-            UpgradeTargets = _upgrades,
-            Target = new RestoreServerTarget(Server),
-            Server = Server,
-            Jobs = _options.Jobs,
-            Loader = _options.Loader,
-            LoaderTuning = _options.LoaderTuning,
-            Progress = check => progress?.Report(new VerificationProgress(dumpPath, check)),
-            Timings = timings,
-            Identity = _options.Identity,
-            DecryptToFile = true,
-        };
+        await using var owned = dump;
+        var timings = dump.Timings;
         IReadOnlyList<CheckResult> checks;
         string? kept = null;
-        await using var context = await CheckContext.CreateAsync(dumpPath, contextOptions, cancellationToken);
+        var context = await dump.ContextAsync();
+        context.UseServer(Server, _upgrades);
         try
         {
-            checks = await CheckPipeline.RunAsync(VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken);
+            checks = await CheckPipeline.RunAsync(
+                VerificationTiers.Full(_options.Expectations, _options.AlsoImages), context, _options.DumpTimeout, cancellationToken, overlap: true);
             if (_options.KeepRestoredDatabases && context.Restored is not null)
             {
                 kept = context.CreatedDatabase;
@@ -135,7 +141,7 @@ public sealed class DumpVerifier : IAsyncDisposable
         }
         finally
         {
-            if (context.CreatedDatabase is { } created && kept is null)
+            if (context.CreatedDatabase is { } created && kept is null && dropDatabase)
             {
                 await timings.TimeAsync("drop database", async () =>
                 {
@@ -147,11 +153,11 @@ public sealed class DumpVerifier : IAsyncDisposable
 
         var verdict = new DumpVerdict
         {
-            File = dumpPath,
+            File = dump.Path,
             Engine = Server.EngineName,
             Image = Server.Image,
             ServerVersion = Server.ServerVersion,
-            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            DurationSeconds = Math.Round(dump.Elapsed.TotalSeconds, 3),
             RestoreSeconds = context.Restored is { } restored ? Math.Round(restored.RestoreSeconds, 3) : null,
             Checks = checks,
             Extensions = context.Extensions,
@@ -173,6 +179,11 @@ public sealed class DumpVerifier : IAsyncDisposable
             {
                 verdict = verdict with { Warnings = [.. verdict.Warnings, warning] };
             }
+        }
+
+        if (context.FinishedArchive is { } read)
+        {
+            timings.Add("archive read (whole)", read.Duration);
         }
 
         timings.Print();

@@ -44,6 +44,22 @@ public sealed class StaleCleanupSafetyTests : IDisposable
         notes.Should().ContainSingle().Which.Should().Contain("cleaned up after an earlier run that was killed").And.Contain(ours);
     }
 
+    [Fact]
+    public async Task A_folder_a_finished_run_left_to_its_watchdog_is_removed_without_reporting_a_killed_run()
+    {
+        // Arrange: a run stopped its server and left the folder for its watchdog, which has not removed it yet.
+        var left = MakeClusterFolder("portfolio-pg-left");
+        File.WriteAllText(Path.Combine(left, StaleServerCleanup.StoppedFile), string.Empty);
+
+        // Act
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var notes = await StaleServerCleanup.RunAsync([_parent.Path], timeout.Token);
+
+        // Assert
+        Directory.Exists(left).Should().BeFalse("a folder left on purpose goes all the same");
+        notes.Should().BeEmpty("nothing was killed, so nothing is reported");
+    }
+
     private string MakeClusterFolder(string name)
     {
         var folder = _parent.Combine(name);

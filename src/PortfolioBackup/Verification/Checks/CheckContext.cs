@@ -18,6 +18,8 @@ public sealed class CheckContext : IAsyncDisposable
     private ICheckTarget? _target;
 
     private readonly DecryptedCopy? _decrypted;
+    private readonly bool _scanStreamed;
+    private readonly CancellationToken _cancellationToken;
 
     private CheckContext(string dumpPath, DumpProbeResult probe, CheckContextOptions options, Readable readable, CancellationToken cancellationToken)
     {
@@ -30,6 +32,8 @@ public sealed class CheckContext : IAsyncDisposable
         _progress = options.Progress;
         Timings = options.Timings ?? PhaseTimings.For(new Dictionary<string, string?>());
         var archivePath = ArchivePath;
+        _scanStreamed = readable.Scan is not null;
+        _cancellationToken = cancellationToken;
         _scan = new Lazy<Task<ArchiveScan>>(() => readable.Scan is { } streamed ? Task.FromResult(streamed) : ArchiveReader.ScanAsync(
             archivePath, new ArchiveScanOptions { Parallelism = options.ScanParallelism, ComputeSha256 = true }, cancellationToken));
     }
@@ -50,7 +54,7 @@ public sealed class CheckContext : IAsyncDisposable
     public DumpProbeResult Probe { get; }
 
     /// <summary>How the checks were asked to run (expectations, ledger, target).</summary>
-    public CheckContextOptions Options { get; }
+    public CheckContextOptions Options { get; private set; }
 
     /// <summary>What a healthy database holds.</summary>
     public VerificationExpectations Expectations => Options.Expectations;
@@ -160,6 +164,36 @@ public sealed class CheckContext : IAsyncDisposable
 
     /// <summary>The native read of the whole archive (header, TOC, every data block, SHA-256), started on first use and shared.</summary>
     public Task<ArchiveScan> ArchiveAsync() => _scan.Value;
+
+    /// <summary>
+    /// The table of contents as soon as it reads: the finished scan's, else a read of its own (a few kilobytes), so a restore
+    /// into a throwaway server can start while the scan still decompresses the data; the scan's when that read fails, so
+    /// nothing is decided on a TOC the scan did not see.
+    /// </summary>
+    internal async Task<ArchiveToc?> TocAsync()
+    {
+        if (FinishedArchive is not null || _scanStreamed || !Probe.IsCustomArchive)
+        {
+            return (await ArchiveAsync()).Toc;
+        }
+
+        try
+        {
+            return await ArchiveReader.ReadTocAsync(ArchivePath, _cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A hostile TOC may throw anything while read on its own; the scan's verdict on it is the authority.
+            return (await ArchiveAsync()).Toc;
+        }
+    }
+
+    /// <summary>
+    /// Gives the context the throwaway server it restores into, once that has started: the context (and its native read)
+    /// was made beside the server's start, before any check ran.
+    /// </summary>
+    internal void UseServer(IRestoreServer server, IReadOnlyList<UpgradeTarget> upgrades) =>
+        Options = Options with { Server = server, Target = new RestoreServerTarget(server), UpgradeTargets = upgrades };
 
     /// <summary>The archive read, when it has finished (null before and when it was never started).</summary>
     public ArchiveScan? FinishedArchive => _scan is { IsValueCreated: true, Value.IsCompletedSuccessfully: true } ? _scan.Value.Result : null;

@@ -32,3 +32,14 @@ public interface IVerificationCheck
     /// <summary>Runs the check; a problem with the dump is a failed result, an exception means the tool itself failed.</summary>
     Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A check that may start before the checks ahead of it in its tier have finished, because all it touches is thrown away
+/// (the restore into the throwaway server). Its result counts only when every check ahead of it passed, exactly as if it had
+/// run after them; otherwise it is cancelled and discarded, and the verdict says "not run" as it always did.
+/// </summary>
+internal interface IOverlappingCheck : IVerificationCheck
+{
+    /// <summary>Takes back what a run whose result is not used left in the context (the verdict must not show it).</summary>
+    ValueTask DiscardAsync(CheckContext context);
+}

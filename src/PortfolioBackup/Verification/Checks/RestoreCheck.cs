@@ -9,9 +9,10 @@ namespace PortfolioBackup.Verification.Checks;
 /// <summary>
 /// <c>restore</c>: the dump restores into a fresh database with the target's own <c>pg_restore</c>, as a restore into a new
 /// database does (<see cref="FreshDatabase"/>), stopping at the first error; with the parallel loader, the plain COPY rows
-/// arrive over N connections between pg_restore's schema and its indexes.
+/// arrive over N connections between pg_restore's schema and its indexes. It needs only the table of contents to start, so the
+/// full tier starts it beside the quick checks (<see cref="IOverlappingCheck"/>); the parallel loader waits for the whole read.
 /// </summary>
-internal sealed class RestoreCheck : IVerificationCheck
+internal sealed class RestoreCheck : IOverlappingCheck
 {
     public string Name => "restore";
 
@@ -20,7 +21,13 @@ internal sealed class RestoreCheck : IVerificationCheck
     public async Task<CheckResult> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
         var server = context.Server ?? throw new InvalidOperationException("the restore check needs a throwaway server");
-        if ((await context.ArchiveAsync()).Toc is { IsDataOnly: true })
+        if (await context.TocAsync() is not { } toc)
+        {
+            // Only an early start gets here (the toc check fails on such a file), and its result is then thrown away.
+            return CheckResult.NotRun(Name, "the table of contents cannot be read");
+        }
+
+        if (toc.IsDataOnly)
         {
             return CheckResult.Fail(Name,
                 "a data-only dump (pg_dump --data-only) holds no schema, so it cannot restore into an empty database; " +
@@ -41,7 +48,7 @@ internal sealed class RestoreCheck : IVerificationCheck
             context.CreatedDatabase = database;
         }
 
-        await FreshDatabase.PrepareAsync(server, database, (await context.ArchiveAsync()).Entries, cancellationToken);
+        await FreshDatabase.PrepareAsync(server, database, toc.Entries, cancellationToken);
 
         var connections = Math.Max(1, context.Options.Jobs);
         string? whyNot = null;
@@ -74,6 +81,18 @@ internal sealed class RestoreCheck : IVerificationCheck
         await ConnectAsync(context, server, database, seconds, cancellationToken);
         var note = whyNot is null ? string.Empty : $" (the parallel loader was not used: {whyNot})";
         return CheckResult.Pass(Name, $"restored into a fresh database with pg_restore -j {jobs} in {seconds:0.###} s{note}");
+    }
+
+    /// <summary>An early run whose result is not used leaves no restored database behind in the verdict (its database is dropped as usual).</summary>
+    public async ValueTask DiscardAsync(CheckContext context)
+    {
+        if (context.Restored is { } restored)
+        {
+            await restored.Connection.DisposeAsync();
+            context.Restored = null;
+        }
+
+        context.Loader = null;
     }
 
     private async Task<CheckResult> RestoreInParallelAsync(
