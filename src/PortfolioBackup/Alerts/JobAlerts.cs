@@ -1,29 +1,46 @@
+using System.Text.RegularExpressions;
+
 namespace PortfolioBackup.Alerts;
 
 /// <summary>
 /// One job's alerts: the start ping, then the success or fail ping with the job's last lines, and the notification
 /// (on failure, or always). Every send is bounded by <see cref="AlertHttp.Budget"/>; what failed comes back as warnings.
 /// </summary>
-public sealed class JobAlerts
+public sealed partial class JobAlerts
 {
+    /// <summary>The run id a script exports so that its separate <c>ping</c> calls (start, then end) pair up.</summary>
+    public const string RunIdVariable = "PORTFOLIO_PING_RID";
+
     private readonly AlertSettings _settings;
     private readonly AlertJob _job;
 
     // healthchecks.io pairs a start with its end by run id, so overlapping runs are timed correctly.
-    private readonly string _runId = Guid.NewGuid().ToString();
+    private readonly string _runId;
 
-    private JobAlerts(AlertSettings settings, AlertJob job)
+    private JobAlerts(AlertSettings settings, AlertJob job, string runId)
     {
         _settings = settings;
         _job = job;
+        _runId = runId;
     }
 
-    /// <summary>The alerts of one run of a job.</summary>
-    public static JobAlerts For(AlertSettings settings, AlertJob job)
+    /// <summary>
+    /// The alerts of one run of a job; <paramref name="runId"/> is given when the start and the end are sent by separate
+    /// processes (a script's two <c>ping</c> calls), else each run makes its own.
+    /// </summary>
+    public static JobAlerts For(AlertSettings settings, AlertJob job, string? runId = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new JobAlerts(settings, job);
+        if (runId is not null && !IsRunId(runId))
+        {
+            throw new ArgumentException($"'{runId}' is not a run id (a UUID or up to 64 letters, digits, '.', '_', '-')", nameof(runId));
+        }
+
+        return new JobAlerts(settings, job, runId ?? Guid.NewGuid().ToString());
     }
+
+    /// <summary>Whether a run id is a UUID or a plain token: it goes into a query string, so nothing that would need escaping.</summary>
+    public static bool IsRunId(string value) => Guid.TryParse(value, out _) || RunIdToken().IsMatch(value);
 
     /// <summary>Whether this job pings or notifies at all.</summary>
     public bool Active => _settings.PingUrlFor(_job) is not null || _settings.NotifyUrl is not null;
@@ -83,4 +100,7 @@ public sealed class JobAlerts
         builder.Query = (query.Length > 0 ? query + "&" : string.Empty) + "rid=" + _runId;
         return builder.Uri;
     }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex RunIdToken();
 }
