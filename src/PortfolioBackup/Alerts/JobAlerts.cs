@@ -48,7 +48,7 @@ public sealed partial class JobAlerts
     /// <summary>Sends <c>&lt;url&gt;/start</c>; returns warnings (empty when sent or not configured).</summary>
     public async Task<IReadOnlyList<string>> StartAsync(CancellationToken cancellationToken = default)
     {
-        if (_settings.PingUrlFor(_job) is not { } url)
+        if (_settings.PingUrlFor(_job) is not { } url || !PingsWhen(succeeded: true))
         {
             return [];
         }
@@ -66,7 +66,7 @@ public sealed partial class JobAlerts
         ArgumentNullException.ThrowIfNull(facts);
         var sends = new List<Task<string?>>();
         var pingUrl = _settings.PingUrlFor(_job);
-        if (pingUrl is not null)
+        if (pingUrl is not null && PingsWhen(succeeded))
         {
             sends.Add(Labelled("ping", pingUrl, AlertHttp.PostAsync(PingUrl(pingUrl, succeeded ? null : "fail"), OutputTail.Mask(outputTail, _settings.Secrets), "text/plain", CancellationToken.None)));
         }
@@ -80,6 +80,10 @@ public sealed partial class JobAlerts
         var problems = await Task.WhenAll(sends);
         return problems.OfType<string>().ToList();
     }
+
+    // An upload on its own (cron runs it every few hours) shows nothing about backups being made: were its start or success
+    // pinged to BACKUP_PING_URL, the backup dead-man would stay quiet after backups stopped. It pings only its failure.
+    private bool PingsWhen(bool succeeded) => _job != AlertJob.Upload || !succeeded;
 
     private async Task<string?> Labelled(string what, Uri url, Task<string?> send) =>
         await send is { } problem ? Warning(what == "ping" ? "end ping" : what, url, problem) : null;
