@@ -18,8 +18,9 @@ internal static class AlertHttp
     {
         ConnectTimeout = AttemptTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = true,
-        MaxAutomaticRedirections = 3,
+
+        // A redirect would re-send the body (a job's last lines) to wherever the answer points, another host included.
+        AllowAutoRedirect = false,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
@@ -46,6 +47,10 @@ internal static class AlertHttp
                 }
 
                 problem = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    return $"{problem}: redirects are not followed; set the URL the endpoint redirects to";
+                }
 
                 // The endpoint said no (a wrong URL, a removed check): asking again gets the same answer.
                 if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)

@@ -1,0 +1,24 @@
+using PortfolioBackup.Alerts;
+using PortfolioBackup.Tests.Fixtures;
+
+namespace PortfolioBackup.Tests.Alerts;
+
+/// <summary>Docker-free: endpoints that redirect, stream without end or answer slowly get one bounded request and a warning.</summary>
+public sealed class HostileEndpointTests
+{
+    [Theory(Timeout = 60_000)]
+    [InlineData(EndpointBehaviour.Redirect307, "HTTP 307")]
+    [InlineData(EndpointBehaviour.Redirect302, "HTTP 302")]
+    public async Task A_redirect_is_not_followed_and_is_a_warning_naming_the_status(EndpointBehaviour redirect, string status)
+    {
+        await using var elsewhere = new RecordingHttpServer();
+        await using var endpoint = new RecordingHttpServer(redirect) { RedirectTo = elsewhere.Url("/collect") };
+        var alerts = JobAlerts.For(new AlertSettings { VerifyPingUrl = new Uri(endpoint.Url("/ping/verify-uuid")) }, AlertJob.Verify);
+
+        var warnings = await alerts.FinishAsync(false, JobFacts.None, "error: the job's last lines");
+
+        warnings.Should().ContainSingle().Which.Should().Contain(status).And.Contain("redirect");
+        endpoint.Requests.Should().ContainSingle();
+        elsewhere.Requests.Should().BeEmpty("a body meant for one host is never re-sent to another");
+    }
+}
