@@ -40,7 +40,10 @@ internal static class AlertHttp
             {
                 using var content = new StringContent(body, System.Text.Encoding.UTF8);
                 content.Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
-                using var response = await Client.PostAsync(url, content, timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+
+                // Only the status line matters: the body is never read, so an endless or huge answer costs nothing.
+                using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return null;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PortfolioBackup.Alerts;
 using PortfolioBackup.Tests.Fixtures;
 
@@ -20,5 +21,19 @@ public sealed class HostileEndpointTests
         warnings.Should().ContainSingle().Which.Should().Contain(status).And.Contain("redirect");
         endpoint.Requests.Should().ContainSingle();
         elsewhere.Requests.Should().BeEmpty("a body meant for one host is never re-sent to another");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_endless_answer_body_is_never_read_so_the_send_ends_at_once_with_little_transferred()
+    {
+        await using var endpoint = new RecordingHttpServer(EndpointBehaviour.EndlessBody);
+        var alerts = JobAlerts.For(new AlertSettings { VerifyPingUrl = new Uri(endpoint.Url("/ping/verify-uuid")) }, AlertJob.Verify);
+        var clock = Stopwatch.StartNew();
+
+        var warnings = await alerts.FinishAsync(true, JobFacts.None, "ok");
+
+        warnings.Should().BeEmpty("a 200 is an answer, whatever follows it");
+        clock.Elapsed.Should().BeLessThan(AlertHttp.Budget, "the status line is all a ping needs");
+        endpoint.BodyBytesSent.Should().BeLessThan(64L << 20, "the body is not read, so it is not buffered either");
     }
 }
