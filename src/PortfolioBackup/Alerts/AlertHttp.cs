@@ -4,7 +4,8 @@ using System.Net.Http.Headers;
 namespace PortfolioBackup.Alerts;
 
 /// <summary>
-/// The one way an alert leaves the machine: a POST bounded in time (two attempts within <see cref="Budget"/>), whose
+/// The one way an alert leaves the machine: a POST bounded in time (at most two attempts within <see cref="Budget"/>, the
+/// second only when the first cannot have been delivered or the endpoint answered 5xx/429), whose
 /// failure is a reason to print, never an exception: a ping or a webhook must not change a job's outcome.
 /// </summary>
 internal static class AlertHttp
@@ -63,11 +64,20 @@ internal static class AlertHttp
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                problem = budget.IsCancellationRequested ? $"no answer within {Budget.TotalSeconds:0} s" : $"no answer within {AttemptTimeout.TotalSeconds:0.#} s";
+                // Not retried: a request sent and not yet answered may well have been taken, and a second one would
+                // reach the team twice (a slow webhook). A lost alert is a warning; a doubled one is noise every time.
+                return budget.IsCancellationRequested ? $"no answer within {Budget.TotalSeconds:0} s" : $"no answer within {AttemptTimeout.TotalSeconds:0.#} s";
             }
             catch (HttpRequestException ex)
             {
                 problem = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+
+                // Retried only when no request can have arrived (no connection, no name); a connection that broke
+                // after the request went out is treated like a timeout.
+                if (ex.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError))
+                {
+                    return problem;
+                }
             }
 
             if (budget.IsCancellationRequested)

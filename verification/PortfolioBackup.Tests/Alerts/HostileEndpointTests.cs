@@ -36,4 +36,17 @@ public sealed class HostileEndpointTests
         clock.Elapsed.Should().BeLessThan(AlertHttp.Budget, "the status line is all a ping needs");
         endpoint.BodyBytesSent.Should().BeLessThan(64L << 20, "the body is not read, so it is not buffered either");
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_slow_endpoint_that_received_the_request_gets_it_exactly_once()
+    {
+        await using var endpoint = new RecordingHttpServer(EndpointBehaviour.Slow) { SlowAnswer = TimeSpan.FromSeconds(4) };
+        var alerts = JobAlerts.For(new AlertSettings { NotifyUrl = new Uri(endpoint.Url("/notify")) }, AlertJob.Backup);
+
+        var warnings = await alerts.FinishAsync(false, JobFacts.None, "error: disk full");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        warnings.Should().ContainSingle().Which.Should().Contain("no answer within");
+        endpoint.Requests.Should().ContainSingle("a request the endpoint took is not sent again: the team would get every alert twice");
+    }
 }
