@@ -48,10 +48,24 @@ internal static class PingCommand
             }
             else
             {
-                var facts = parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath)
-                    ? VerificationFacts.Of(await VerificationReportDocument.ReadAsync(reportPath, cancellationToken))
-                    : JobFacts.None;
-                warnings = await alerts.FinishAsync(parseResult.GetValue(outcome) == "success", facts, LastLines(parseResult.GetValue(log)));
+                var tail = LastLines(parseResult.GetValue(log));
+                var facts = JobFacts.None;
+                if (parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath))
+                {
+                    try
+                    {
+                        facts = VerificationFacts.Of(await VerificationReportDocument.ReadAsync(reportPath, cancellationToken));
+                    }
+                    catch (Exception ex) when (ex is ConfigurationException or IOException or UnauthorizedAccessException)
+                    {
+                        // A suite that died mid-write leaves a broken report: that night needs its ping more than any.
+                        var unreadable = $"the verification report {reportPath} could not be read ({ex.Message})";
+                        tail = (tail.Length > 0 ? tail + "\n" : string.Empty) + "error: " + unreadable;
+                        facts = new JobFacts { Detail = unreadable };
+                    }
+                }
+
+                warnings = await alerts.FinishAsync(parseResult.GetValue(outcome) == "success", facts, tail);
             }
 
             foreach (var warning in warnings)
