@@ -54,7 +54,8 @@ internal static class PingCommand
                 {
                     try
                     {
-                        facts = VerificationFacts.Of(await VerificationReportDocument.ReadAsync(reportPath, cancellationToken));
+                        var document = await VerificationReportDocument.ReadAsync(reportPath, cancellationToken);
+                        facts = parseResult.GetValue(outcome) == "success" ? VerificationFacts.Of(document) : VerificationFacts.OfFailedRun(document, tail);
                     }
                     catch (Exception ex) when (ex is ConfigurationException or IOException or UnauthorizedAccessException)
                     {

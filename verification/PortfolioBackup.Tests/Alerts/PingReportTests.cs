@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PortfolioBackup.Tests.Fixtures;
+using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Tests.Alerts;
 
@@ -24,6 +25,22 @@ public sealed class PingReportTests : IDisposable
         run.ExitCode.Should().Be(0, run.AllOutput);
         endpoint.Requests.Select(r => r.Path).Should().BeEquivalentTo(["/ping/verify-uuid/fail", "/notify"]);
         Notification(endpoint).GetProperty("detail").GetString().Should().Contain("report.json could not be read");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failed_suite_whose_report_says_all_healthy_is_not_notified_as_healthy_but_by_the_logs_last_error()
+    {
+        await using var endpoint = new RecordingHttpServer();
+        Directory.CreateDirectory(_dir.Path);
+        var healthy = new VerificationReportDocument("full", [new VerificationReportDocument.Dump("/b/backup_20261207_021500.dump", true, "local", null, "17", 3.2, null, "portfolio", null, null, [], null, null, null)], null, true);
+        File.WriteAllText(_dir.Combine("report.json"), healthy.ToJson());
+        File.WriteAllText(_dir.Combine("suite.log"), "starting\nerror: the snapshot folder /srv/snapshots is not writable\n  Failed Nightly.Snapshot [1 s]\nTotal tests: 9\n");
+
+        var run = await CliRunner.RunAsync(Alerting(endpoint), "ping", "verify", "fail", "--log", _dir.Combine("suite.log"), "--report", _dir.Combine("report.json"));
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        var detail = Notification(endpoint).GetProperty("detail").GetString();
+        detail.Should().Contain("for a reason other than dump health").And.Contain("the snapshot folder /srv/snapshots is not writable").And.NotStartWith("1 of 1");
     }
 
     private static Dictionary<string, string?> Alerting(RecordingHttpServer endpoint) => new()
