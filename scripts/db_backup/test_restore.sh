@@ -112,7 +112,9 @@ if [[ -n "${VERIFY_PING_URL:-}${NOTIFY_URL:-}" ]]; then
 		REPORT="${results_dir}/verification_${stamp}.json"
 		export REPORT
 	fi
-	"${dotnet_bin}" "${cli_dll}" ping verify start >&2 || true
+	# One run id for both calls: healthchecks.io pairs the start with its end only by the same ?rid=.
+	ping_rid="$(cat /proc/sys/kernel/random/uuid 2>/dev/null || echo "nightly-${stamp}-$$")"
+	"${dotnet_bin}" "${cli_dll}" ping verify start --rid "${ping_rid}" >&2 || true
 fi
 
 echo "verifying the backups in ${BACKUP_DIR}" >&2
@@ -143,7 +145,7 @@ fi
 if [[ "${alerts}" == true ]]; then
 	outcome=success
 	[[ "${status}" -ne 0 ]] && outcome=fail
-	"${dotnet_bin}" "${cli_dll}" ping verify "${outcome}" --log "${suite_log}" --report "${REPORT}" >&2 || true
+	"${dotnet_bin}" "${cli_dll}" ping verify "${outcome}" --rid "${ping_rid}" --log "${suite_log}" --report "${REPORT}" >&2 || true
 fi
 echo "test results: ${results_dir}/${trx_name}"
 if [[ -n "${REPORT:-}" ]]; then

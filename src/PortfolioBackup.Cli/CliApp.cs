@@ -54,12 +54,24 @@ internal static class CliApp
             return await InvokeAsync(parseResult, invocation, run, cancellationToken);
         }
 
-        foreach (var warning in await jobAlerts.StartAsync(cancellationToken))
+        int exitCode;
+        try
         {
-            await run.Error.WriteLineAsync($"warning: {warning}");
+            foreach (var warning in await jobAlerts.StartAsync(cancellationToken))
+            {
+                await run.Error.WriteLineAsync($"warning: {warning}");
+            }
+
+            exitCode = await InvokeAsync(parseResult, invocation, run, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C or SIGTERM while the start ping was on its way: the job never began, yet it is an interrupted job
+            // like any other, and the fail ping below tells the monitor so.
+            await run.Error.WriteLineAsync("interrupted: stopped before the job began; nothing was changed.");
+            exitCode = ExitCodes.Interrupted;
         }
 
-        var exitCode = await InvokeAsync(parseResult, invocation, run, cancellationToken);
         foreach (var warning in await jobAlerts.FinishAsync(exitCode == ExitCodes.Ok, run.Facts.Current, tail.Text([])))
         {
             await context.Error.WriteLineAsync($"warning: {warning}");

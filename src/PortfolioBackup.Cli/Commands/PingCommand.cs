@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PortfolioBackup.Alerts;
+using PortfolioBackup.Configuration;
 using PortfolioBackup.Verification;
 
 namespace PortfolioBackup.Cli.Commands;
@@ -18,16 +19,28 @@ internal static class PingCommand
         outcome.AcceptOnlyFromAmong("start", "success", "fail");
         var log = new Option<string?>("--log") { Description = "The job's output: its last lines are the ping's body (secrets masked).", HelpName = "FILE" };
         var report = new Option<string?>("--report") { Description = "A verification report (JSON): the notification names the first dump not healthy and its first failed check.", HelpName = "FILE" };
+        var rid = new Option<string?>("--rid")
+        {
+            Description = $"The run id (a UUID or a plain token) that pairs this ping with the job's other one; default ${JobAlerts.RunIdVariable}, else a new one per call.",
+            HelpName = "ID",
+        };
         var command = new Command(
             "ping",
             "Send a job's dead-man ping (<url>/start, <url>, <url>/fail, the healthchecks.io protocol) and, on fail (or always, NOTIFY_ON=always), " +
             "the NOTIFY_URL notification. Bounded to a few seconds; a ping that fails is a warning and the exit code stays 0.")
         {
-            job, outcome, log, report,
+            job, outcome, log, report, rid,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var alerts = JobAlerts.For(AlertSettings.Read(context.Environment), parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify);
+            var runId = parseResult.GetValue(rid) ?? (context.Environment.GetValueOrDefault(JobAlerts.RunIdVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+            if (runId is not null && !JobAlerts.IsRunId(runId))
+            {
+                // The start and the end must carry the same id; one that cannot be sent as is would pair nothing.
+                throw new ConfigurationException([$"--rid (or {JobAlerts.RunIdVariable}) must be a UUID or up to 64 letters, digits, '.', '_', '-'"]);
+            }
+
+            var alerts = JobAlerts.For(AlertSettings.Read(context.Environment), parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify, runId);
             IReadOnlyList<string> warnings;
             if (parseResult.GetValue(outcome) == "start")
             {
@@ -35,10 +48,25 @@ internal static class PingCommand
             }
             else
             {
-                var facts = parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath)
-                    ? VerificationFacts.Of(await VerificationReportDocument.ReadAsync(reportPath, cancellationToken))
-                    : JobFacts.None;
-                warnings = await alerts.FinishAsync(parseResult.GetValue(outcome) == "success", facts, LastLines(parseResult.GetValue(log)));
+                var tail = LastLines(parseResult.GetValue(log));
+                var facts = JobFacts.None;
+                if (parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath))
+                {
+                    try
+                    {
+                        var document = await VerificationReportDocument.ReadAsync(reportPath, cancellationToken);
+                        facts = parseResult.GetValue(outcome) == "success" ? VerificationFacts.Of(document) : VerificationFacts.OfFailedRun(document, tail);
+                    }
+                    catch (Exception ex) when (ex is ConfigurationException or IOException or UnauthorizedAccessException)
+                    {
+                        // A suite that died mid-write leaves a broken report: that night needs its ping more than any.
+                        var unreadable = $"the verification report {reportPath} could not be read ({ex.Message})";
+                        tail = (tail.Length > 0 ? tail + "\n" : string.Empty) + "error: " + unreadable;
+                        facts = new JobFacts { Detail = unreadable };
+                    }
+                }
+
+                warnings = await alerts.FinishAsync(parseResult.GetValue(outcome) == "success", facts, tail);
             }
 
             foreach (var warning in warnings)

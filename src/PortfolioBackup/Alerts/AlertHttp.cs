@@ -4,7 +4,8 @@ using System.Net.Http.Headers;
 namespace PortfolioBackup.Alerts;
 
 /// <summary>
-/// The one way an alert leaves the machine: a POST bounded in time (two attempts within <see cref="Budget"/>), whose
+/// The one way an alert leaves the machine: a POST bounded in time (at most two attempts within <see cref="Budget"/>, the
+/// second only when the first cannot have been delivered or the endpoint answered 5xx/429), whose
 /// failure is a reason to print, never an exception: a ping or a webhook must not change a job's outcome.
 /// </summary>
 internal static class AlertHttp
@@ -18,8 +19,9 @@ internal static class AlertHttp
     {
         ConnectTimeout = AttemptTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = true,
-        MaxAutomaticRedirections = 3,
+
+        // A redirect would re-send the body (a job's last lines) to wherever the answer points, another host included.
+        AllowAutoRedirect = false,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
@@ -39,13 +41,20 @@ internal static class AlertHttp
             {
                 using var content = new StringContent(body, System.Text.Encoding.UTF8);
                 content.Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
-                using var response = await Client.PostAsync(url, content, timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+
+                // Only the status line matters: the body is never read, so an endless or huge answer costs nothing.
+                using var response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return null;
                 }
 
                 problem = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    return $"{problem}: redirects are not followed; set the URL the endpoint redirects to";
+                }
 
                 // The endpoint said no (a wrong URL, a removed check): asking again gets the same answer.
                 if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
@@ -55,11 +64,20 @@ internal static class AlertHttp
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                problem = budget.IsCancellationRequested ? $"no answer within {Budget.TotalSeconds:0} s" : $"no answer within {AttemptTimeout.TotalSeconds:0.#} s";
+                // Not retried: a request sent and not yet answered may well have been taken, and a second one would
+                // reach the team twice (a slow webhook). A lost alert is a warning; a doubled one is noise every time.
+                return budget.IsCancellationRequested ? $"no answer within {Budget.TotalSeconds:0} s" : $"no answer within {AttemptTimeout.TotalSeconds:0.#} s";
             }
             catch (HttpRequestException ex)
             {
                 problem = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+
+                // Retried only when no request can have arrived (no connection, no name); a connection that broke
+                // after the request went out is treated like a timeout.
+                if (ex.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError))
+                {
+                    return problem;
+                }
             }
 
             if (budget.IsCancellationRequested)

@@ -34,4 +34,22 @@ public static class VerificationFacts
             Detail = $"{Path.GetFileName(sick.File)} is NOT healthy ({summary})",
         };
     }
+
+    /// <summary>The facts of a run that failed: when its report calls every dump healthy, the log's last error says why.</summary>
+    public static JobFacts OfFailedRun(VerificationReportDocument report, string logTail)
+    {
+        ArgumentNullException.ThrowIfNull(logTail);
+        var facts = Of(report);
+        if (facts.Event is not null || facts.Detail is null)
+        {
+            return facts;
+        }
+
+        // "All healthy" as the detail of a failure would send the reader to the dumps, which are fine.
+        var lines = logTail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var error = lines.LastOrDefault(l => l.StartsWith("error", StringComparison.OrdinalIgnoreCase))
+            ?? lines.LastOrDefault(l => l.StartsWith("Failed ", StringComparison.Ordinal))
+            ?? "see the job's log";
+        return facts with { Event = "verify-failed", Detail = $"the suite failed for a reason other than dump health ({facts.Detail}): {error}" };
+    }
 }

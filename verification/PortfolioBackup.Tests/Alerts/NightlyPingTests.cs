@@ -41,6 +41,7 @@ public sealed class NightlyPingTests(PostgresServerFixture fixture)
         healthy.ExitCode.Should().Be(0, healthy.StandardOutput + healthy.StandardError);
         healthyRequests.Select(r => r.Path).Should().Equal("/ping/nightly-uuid/start", "/ping/nightly-uuid");
         healthyRequests[1].Body.Should().Contain("1 of 1 dump(s) healthy");
+        healthyRequests[0].Query("rid").Should().NotBeNullOrEmpty().And.Be(healthyRequests[1].Query("rid"), "healthchecks.io pairs a start with its end by rid");
         unhealthy.ExitCode.Should().Be(1, unhealthy.StandardOutput + unhealthy.StandardError);
         var later = endpoint.Requests.Skip(healthyRequests.Count).ToList();
         later.Select(r => r.Path).Should().StartWith("/ping/nightly-uuid/start").And.BeEquivalentTo(["/ping/nightly-uuid/start", "/ping/nightly-uuid/fail", "/notify"], "the end's ping and notification go out at once");

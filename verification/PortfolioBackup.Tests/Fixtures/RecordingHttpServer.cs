@@ -18,6 +18,18 @@ public enum EndpointBehaviour
 
     /// <summary>Reads the request and resets the connection.</summary>
     Reset,
+
+    /// <summary>307 Temporary Redirect to <see cref="RecordingHttpServer.RedirectTo"/> (a client that follows it re-sends the body).</summary>
+    Redirect307,
+
+    /// <summary>302 Found to <see cref="RecordingHttpServer.RedirectTo"/>.</summary>
+    Redirect302,
+
+    /// <summary>200 OK, then a body that never ends.</summary>
+    EndlessBody,
+
+    /// <summary>Reads the whole request, then takes <see cref="RecordingHttpServer.SlowAnswer"/> to answer 200 OK.</summary>
+    Slow,
 }
 
 /// <summary>One request the endpoint received.</summary>
@@ -42,6 +54,7 @@ public sealed class RecordingHttpServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<TcpClient> _held = [];
     private readonly Task _loop;
+    private long _bodyBytesSent;
 
     public RecordingHttpServer(EndpointBehaviour behaviour = EndpointBehaviour.Ok)
     {
@@ -51,6 +64,15 @@ public sealed class RecordingHttpServer : IAsyncDisposable
     }
 
     public EndpointBehaviour Behaviour { get; set; }
+
+    /// <summary>Where a redirect points.</summary>
+    public string RedirectTo { get; set; } = "http://127.0.0.1:9/elsewhere";
+
+    /// <summary>How long a slow endpoint takes to answer a request it has received whole.</summary>
+    public TimeSpan SlowAnswer { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Bytes of answer bodies written (an endless body counts what the client let through).</summary>
+    public long BodyBytesSent => Interlocked.Read(ref _bodyBytesSent);
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -122,6 +144,22 @@ public sealed class RecordingHttpServer : IAsyncDisposable
                         client.Client.LingerState = new LingerOption(true, 0);
                         client.Dispose();
                         return;
+                    case EndpointBehaviour.Redirect307 or EndpointBehaviour.Redirect302:
+                        var redirect = Behaviour == EndpointBehaviour.Redirect307 ? "307 Temporary Redirect" : "302 Found";
+                        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {redirect}\r\nLocation: {RedirectTo}\r\nContent-Length: 0\r\n\r\n"), _stop.Token);
+                        break;
+                    case EndpointBehaviour.EndlessBody:
+                        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"), _stop.Token);
+                        var chunk = new byte[64 << 10];
+                        while (true)
+                        {
+                            await stream.WriteAsync(chunk, _stop.Token);
+                            Interlocked.Add(ref _bodyBytesSent, chunk.Length);
+                        }
+
+                    case EndpointBehaviour.Slow:
+                        await Task.Delay(SlowAnswer, _stop.Token);
+                        goto default;
                     default:
                         var (status, text) = Behaviour == EndpointBehaviour.Ok ? ("200 OK", "OK") : ("500 Internal Server Error", "<html><body>oops</body></html>");
                         var response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {text.Length}\r\n\r\n{text}");
