@@ -40,7 +40,8 @@ internal static class PingCommand
                 throw new ConfigurationException([$"--rid (or {JobAlerts.RunIdVariable}) must be a UUID or up to 64 letters, digits, '.', '_', '-'"]);
             }
 
-            var alerts = JobAlerts.For(AlertSettings.Read(context.Environment), parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify, runId);
+            var settings = AlertSettings.Read(context.Environment);
+            var alerts = JobAlerts.For(settings, parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify, runId);
             IReadOnlyList<string> warnings;
             if (parseResult.GetValue(outcome) == "start")
             {
@@ -48,7 +49,7 @@ internal static class PingCommand
             }
             else
             {
-                var tail = LastLines(parseResult.GetValue(log));
+                var tail = LastLines(parseResult.GetValue(log), settings.Secrets);
                 var facts = JobFacts.None;
                 if (parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath))
                 {
@@ -80,7 +81,7 @@ internal static class PingCommand
     }
 
     // The end of the log, bounded: a log of gigabytes costs what its last 64 KiB cost.
-    private static string LastLines(string? path)
+    private static string LastLines(string? path, IReadOnlyList<string> secrets)
     {
         if (path is null)
         {
@@ -90,11 +91,16 @@ internal static class PingCommand
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            stream.Seek(Math.Max(0, stream.Length - (64 << 10)), SeekOrigin.Begin);
+            var start = Math.Max(0, stream.Length - (64 << 10));
+            stream.Seek(start, SeekOrigin.Begin);
             using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd();
+
+            // A read that starts mid-file starts mid-line, maybe mid-secret: that first fragment is never sent.
+            text = start > 0 && text.IndexOf('\n', StringComparison.Ordinal) is var newline and >= 0 ? text[(newline + 1)..] : text;
             var tail = new OutputTail();
-            tail.Append(reader.ReadToEnd());
-            return tail.Text([]);
+            tail.Append(text);
+            return tail.Text(secrets);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

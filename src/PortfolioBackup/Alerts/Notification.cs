@@ -38,7 +38,7 @@ public sealed record Notification(
         var name = !succeeded && facts.Event is { } specific ? specific : (succeeded ? (job == AlertJob.Status ? "status-ok" : $"{jobName}-succeeded") : (job == AlertJob.Status ? "status-critical" : $"{jobName}-failed"));
         string Mask(string text) => OutputTail.Mask(text, settings.Secrets);
         var detail = Mask(facts.Detail ?? DetailFrom(outputTail, succeeded));
-        var hint = HintFor(job, facts.File, settings.Host);
+        var hint = Mask(HintFor(job, facts.File, settings.Host));
         var lines = new List<string> { $"{(succeeded ? "✅" : "❌")} portfolio-backup on {settings.Host}: {Headline(name)}", detail };
         lines.AddRange(new[] { ("database", facts.Database), ("file", facts.File), ("check", facts.Check) }
             .Where(f => f.Item2 is not null).Select(f => $"{f.Item1}: {Mask(f.Item2!)}"));
@@ -47,7 +47,9 @@ public sealed record Notification(
             lines.Add(hint);
         }
 
-        return new Notification(name, succeeded, jobName, settings.Host, facts.Database, facts.File, facts.Check is null ? null : Mask(facts.Check), detail, hint, string.Join('\n', lines));
+        // Every field is masked, not only the free text: a database or file name can hold a secret's value too.
+        string? MaskOrNull(string? text) => text is null ? null : Mask(text);
+        return new Notification(name, succeeded, jobName, Mask(settings.Host), MaskOrNull(facts.Database), MaskOrNull(facts.File), MaskOrNull(facts.Check), detail, hint, string.Join('\n', lines));
     }
 
     /// <summary>The body as JSON.</summary>

@@ -12,6 +12,12 @@ public sealed partial class OutputTail
     /// <summary>Characters a body may hold (healthchecks.io keeps 100 kB; a chat message far less).</summary>
     public const int MaxChars = 10_000;
 
+    /// <summary>
+    /// How much of a long line is kept past <see cref="MaxChars"/> until it is masked: a secret that straddles the cut is
+    /// still whole when masking looks for it, and only then is the line cut.
+    /// </summary>
+    private const int MaskingMargin = 1024;
+
     private readonly Queue<string> _lines = new();
     private readonly StringBuilder _current = new();
     private readonly object _gate = new();
@@ -28,7 +34,7 @@ public sealed partial class OutputTail
                     Push(_current.ToString().TrimEnd('\r'));
                     _current.Clear();
                 }
-                else if (_current.Length < MaxChars)
+                else if (_current.Length < MaxChars + MaskingMargin)
                 {
                     _current.Append(c);
                 }
@@ -41,8 +47,9 @@ public sealed partial class OutputTail
     {
         lock (_gate)
         {
+            // Masked first and cut afterwards, line by line and as a whole, so no cut leaves part of a secret behind.
             var lines = _current.Length > 0 ? _lines.Append(_current.ToString()) : _lines;
-            var text = Mask(string.Join('\n', lines), secrets);
+            var text = string.Join('\n', lines.Select(l => Mask(l, secrets)).Select(l => l.Length > MaxChars ? l[..MaxChars] : l));
 
             // The end of the output says most about how a job ended.
             return text.Length > MaxChars ? text[^MaxChars..] : text;
@@ -73,6 +80,10 @@ public sealed partial class OutputTail
         }
     }
 
-    [GeneratedRegex(@"AGE-SECRET-KEY-1[0-9A-Za-z]+|verdict-secret:[A-Za-z0-9+/=]+|(?<=://)[^/\s:@]+:[^/\s@]+(?=@)", RegexOptions.CultureInvariant)]
+    // An age secret key in either case; a verdict signing key; a libpq keyword password (password=… or password='…');
+    // a URL's user info with its password, up to the last '@' before the host (a password may hold '@'; the user may be empty).
+    [GeneratedRegex(
+        @"(?i:AGE-SECRET-KEY-1[0-9A-Z]+)|verdict-secret:[A-Za-z0-9+/=]+|(?i:(?<=\bpassword\s*=\s*))(?:'(?:[^'\\]|\\.|'')*'|[^\s'][^\s]*)|(?<=://)[^/\s@:]*:[^/\s]*(?=@[^/@\s]*(?:[/\s?#]|$))",
+        RegexOptions.CultureInvariant)]
     private static partial Regex KeyShapes();
 }

@@ -25,6 +25,64 @@ public sealed class AlertTextTests
             .And.NotContain("hunter2").And.NotContain("pa55").And.NotContain("AGE-SECRET-KEY").And.NotContain("MIGHAgEA");
     }
 
+    [Theory]
+    [InlineData("redis://:emptyuserpw1@cache/0", "emptyuserpw1")]
+    [InlineData("postgresql://bob:p@ssword9@db:5432/x", "ssword9")]
+    [InlineData("connecting with host=db password=kvpassword7 dbname=x", "kvpassword7")]
+    [InlineData("connecting with host=db password='kv pass 8' dbname=x", "kv pass 8")]
+    [InlineData("identity: age-secret-key-1qqqqqqqqqqqqqqqqqqqq", "qqqqqqqqqqqqqqqqqqqq")]
+    public void Secret_shapes_beyond_configured_values_are_masked(string line, string secret)
+    {
+        var tail = new OutputTail();
+        tail.Append(line + "\n");
+
+        tail.Text([]).Should().NotContain(secret).And.Contain("***");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void A_secret_that_straddles_the_cut_of_the_body_leaves_no_part_of_itself(int keptOfSecret)
+    {
+        const string secret = "secretpw123";
+        var tail = new OutputTail();
+
+        // The body keeps the last MaxChars characters: place the secret so the cut falls inside it.
+        tail.Append("password is " + secret + "\n");
+        tail.Append(new string('x', OutputTail.MaxChars - keptOfSecret - 1) + "\n");
+
+        var text = tail.Text([secret]);
+
+        text.Length.Should().BeLessThanOrEqualTo(OutputTail.MaxChars);
+        foreach (var part in new[] { "pw123", "123", "tpw1", "secr" })
+        {
+            text.Should().NotContain(part);
+        }
+    }
+
+    [Fact]
+    public void A_secret_that_straddles_the_cut_of_one_long_line_leaves_no_part_of_itself()
+    {
+        const string secret = "secretpw123";
+        var tail = new OutputTail();
+
+        tail.Append(new string('x', OutputTail.MaxChars - 4) + secret + new string('y', 100) + "\n");
+
+        tail.Text([secret]).Should().NotContain("secr").And.NotContain("pw123");
+    }
+
+    [Fact]
+    public void Every_field_of_a_notification_is_masked_the_database_and_the_file_too()
+    {
+        var settings = new AlertSettings { Secrets = ["secretpw123"], Host = "droplet-1" };
+        var facts = new JobFacts { Database = "prod_secretpw123", File = "backup_secretpw123.dump", Detail = "could not connect" };
+
+        var json = Notification.For(AlertJob.Backup, false, facts, string.Empty, settings).ToJson();
+
+        json.Should().NotContain("secretpw123").And.Contain("prod_***");
+    }
+
     [Fact]
     public void A_notification_is_json_a_slack_or_discord_webhook_shows_and_names_the_failure_without_secrets()
     {

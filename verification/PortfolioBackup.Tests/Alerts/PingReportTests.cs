@@ -43,6 +43,25 @@ public sealed class PingReportTests : IDisposable
         detail.Should().Contain("for a reason other than dump health").And.Contain("the snapshot folder /srv/snapshots is not writable").And.NotStartWith("1 of 1");
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public async Task A_secret_in_the_log_that_straddles_the_cut_of_the_body_is_sent_in_no_part(int keptOfSecret)
+    {
+        const string secret = "secretpw123";
+        await using var endpoint = new RecordingHttpServer();
+        Directory.CreateDirectory(_dir.Path);
+        File.WriteAllText(_dir.Combine("job.log"), $"password is {secret}\n{new string('x', PortfolioBackup.Alerts.OutputTail.MaxChars - keptOfSecret - 1)}\n");
+        var environment = Alerting(endpoint);
+        environment["DB_PASSWORD"] = secret;
+
+        var run = await CliRunner.RunAsync(environment, "ping", "verify", "fail", "--log", _dir.Combine("job.log"));
+
+        run.ExitCode.Should().Be(0, run.AllOutput);
+        var ping = endpoint.Requests.Single(r => r.Path == "/ping/verify-uuid/fail").Body;
+        ping.Should().NotContain("pw123").And.NotContain("123\n").And.NotContain("secr");
+    }
+
     private static Dictionary<string, string?> Alerting(RecordingHttpServer endpoint) => new()
     {
         ["VERIFY_PING_URL"] = endpoint.Url("/ping/verify-uuid"),
