@@ -41,10 +41,10 @@ internal static class CliApp
             return await InvokeAsync(parseResult, invocation, run, cancellationToken);
         }
 
-        if (alertProblems.Count > 0)
+        if (AlertSettings.ProblemsFor(job, alertProblems, context.Environment) is { Count: > 0 } problems)
         {
             // A job whose alarm cannot sound must not run silently.
-            await context.Error.WriteLineAsync(new ConfigurationException(alertProblems).Message);
+            await context.Error.WriteLineAsync(new ConfigurationException(problems).Message);
             return ExitCodes.Usage;
         }
 

@@ -40,8 +40,15 @@ internal static class PingCommand
                 throw new ConfigurationException([$"--rid (or {JobAlerts.RunIdVariable}) must be a UUID or up to 64 letters, digits, '.', '_', '-'"]);
             }
 
-            var settings = AlertSettings.Read(context.Environment);
-            var alerts = JobAlerts.For(settings, parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify, runId);
+            var alertJob = parseResult.GetValue(job) == "backup" ? AlertJob.Backup : AlertJob.Verify;
+            var problems = new List<string>();
+            var settings = AlertSettings.Read(context.Environment, problems);
+            if (AlertSettings.ProblemsFor(alertJob, problems, context.Environment) is { Count: > 0 } own)
+            {
+                throw new ConfigurationException(own);
+            }
+
+            var alerts = JobAlerts.For(settings, alertJob, runId);
             IReadOnlyList<string> warnings;
             if (parseResult.GetValue(outcome) == "start")
             {

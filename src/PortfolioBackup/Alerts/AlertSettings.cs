@@ -95,6 +95,29 @@ public sealed record AlertSettings
         return settings;
     }
 
+    /// <summary>
+    /// The problems among <paramref name="problems"/> (from <see cref="Read(IReadOnlyDictionary{string, string?}, List{string})"/>)
+    /// that silence <paramref name="job"/>'s own alarms: its ping URL, NOTIFY_URL, and NOTIFY_ON when NOTIFY_URL is set. A typo in
+    /// another job's variable is that job's to refuse, not this one's.
+    /// </summary>
+    public static IReadOnlyList<string> ProblemsFor(AlertJob job, IReadOnlyList<string> problems, IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        List<string> used = [NotifyUrlVariable];
+        used.AddRange(job switch
+        {
+            AlertJob.Backup or AlertJob.Upload => [BackupPingVariable],
+            AlertJob.Verify => [VerifyPingVariable],
+            _ => [],
+        });
+        if (Value(environment, NotifyUrlVariable) is not null)
+        {
+            used.Add(NotifyOnVariable);
+        }
+
+        return problems.Where(p => used.Any(v => p.StartsWith(v, StringComparison.Ordinal))).ToList();
+    }
+
     /// <summary>A URL as messages show it: scheme, host and port only (the path of a ping URL or a webhook is its secret).</summary>
     public static string Redact(Uri url) => $"{url.Scheme}://{url.Authority}/…";
 

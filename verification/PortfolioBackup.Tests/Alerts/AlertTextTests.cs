@@ -83,6 +83,32 @@ public sealed class AlertTextTests
         json.Should().NotContain("secretpw123").And.Contain("prod_***");
     }
 
+    [Theory]
+    [InlineData(AlertJob.Verify, "BACKUP_PING_URL", "ftp://typo", false)]
+    [InlineData(AlertJob.Backup, "VERIFY_PING_URL", "ftp://typo", false)]
+    [InlineData(AlertJob.Status, "NOTIFY_ON", "sometimes", false)]
+    [InlineData(AlertJob.Verify, "VERIFY_PING_URL", "ftp://typo", true)]
+    [InlineData(AlertJob.Upload, "BACKUP_PING_URL", "ftp://typo", true)]
+    [InlineData(AlertJob.Status, "NOTIFY_URL", "ftp://typo", true)]
+    public void A_job_refuses_only_problems_in_the_alert_variables_it_uses(AlertJob job, string variable, string value, bool refused)
+    {
+        var environment = new Dictionary<string, string?> { [variable] = value };
+        var problems = new List<string>();
+        AlertSettings.Read(environment, problems);
+
+        AlertSettings.ProblemsFor(job, problems, environment).Should().HaveCount(refused ? 1 : 0);
+    }
+
+    [Fact]
+    public void NOTIFY_ON_is_refused_when_there_is_a_NOTIFY_URL_to_send_to()
+    {
+        var environment = new Dictionary<string, string?> { ["NOTIFY_ON"] = "sometimes", ["NOTIFY_URL"] = "https://hooks.example/x" };
+        var problems = new List<string>();
+        AlertSettings.Read(environment, problems);
+
+        AlertSettings.ProblemsFor(AlertJob.Status, problems, environment).Should().ContainSingle().Which.Should().StartWith("NOTIFY_ON");
+    }
+
     [Fact]
     public void A_notification_is_json_a_slack_or_discord_webhook_shows_and_names_the_failure_without_secrets()
     {

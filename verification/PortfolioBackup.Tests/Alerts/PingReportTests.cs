@@ -62,6 +62,21 @@ public sealed class PingReportTests : IDisposable
         ping.Should().NotContain("pw123").And.NotContain("123\n").And.NotContain("secr");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_typo_in_another_jobs_ping_url_does_not_silence_this_ones()
+    {
+        await using var endpoint = new RecordingHttpServer();
+        var environment = Alerting(endpoint);
+        environment["BACKUP_PING_URL"] = "ftp://typo";
+
+        var ping = await CliRunner.RunAsync(environment, "ping", "verify", "start");
+        var status = await CliRunner.RunAsync(new Dictionary<string, string?> { ["NOTIFY_ON"] = "sometimes", ["BACKUP_DIR"] = _dir.Path }, "status");
+
+        ping.ExitCode.Should().Be(0, ping.AllOutput);
+        endpoint.Requests.Select(r => r.Path).Should().Equal("/ping/verify-uuid/start");
+        status.ExitCode.Should().Be(1, "no NOTIFY_URL, so NOTIFY_ON has nothing to decide; the folder has no backup: " + status.AllOutput);
+    }
+
     private static Dictionary<string, string?> Alerting(RecordingHttpServer endpoint) => new()
     {
         ["VERIFY_PING_URL"] = endpoint.Url("/ping/verify-uuid"),
