@@ -72,7 +72,7 @@ internal static class CliApp
             exitCode = ExitCodes.Interrupted;
         }
 
-        foreach (var warning in await jobAlerts.FinishAsync(exitCode == ExitCodes.Ok, run.Facts.Current, tail.Text([])))
+        foreach (var warning in await jobAlerts.FinishAsync(exitCode == ExitCodes.Ok, run.Facts.Current, tail))
         {
             await context.Error.WriteLineAsync($"warning: {warning}");
         }

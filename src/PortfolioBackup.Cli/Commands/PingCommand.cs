@@ -56,20 +56,20 @@ internal static class PingCommand
             }
             else
             {
-                var tail = LastLines(parseResult.GetValue(log), settings.Secrets);
+                var tail = LastLines(parseResult.GetValue(log));
                 var facts = JobFacts.None;
                 if (parseResult.GetValue(report) is { } reportPath && File.Exists(reportPath))
                 {
                     try
                     {
                         var document = await VerificationReportDocument.ReadAsync(reportPath, cancellationToken);
-                        facts = parseResult.GetValue(outcome) == "success" ? VerificationFacts.Of(document) : VerificationFacts.OfFailedRun(document, tail);
+                        facts = parseResult.GetValue(outcome) == "success" ? VerificationFacts.Of(document) : VerificationFacts.OfFailedRun(document, tail.Text(settings.Secrets));
                     }
                     catch (Exception ex) when (ex is ConfigurationException or IOException or UnauthorizedAccessException)
                     {
                         // A suite that died mid-write leaves a broken report: that night needs its ping more than any.
                         var unreadable = $"the verification report {reportPath} could not be read ({ex.Message})";
-                        tail = (tail.Length > 0 ? tail + "\n" : string.Empty) + "error: " + unreadable;
+                        tail.AppendLine("error: " + unreadable);
                         facts = new JobFacts { Detail = unreadable };
                     }
                 }
@@ -88,11 +88,11 @@ internal static class PingCommand
     }
 
     // The end of the log, bounded: a log of gigabytes costs what its last 64 KiB cost.
-    private static string LastLines(string? path, IReadOnlyList<string> secrets)
+    private static OutputTail LastLines(string? path)
     {
         if (path is null)
         {
-            return string.Empty;
+            return new OutputTail();
         }
 
         try
@@ -105,13 +105,11 @@ internal static class PingCommand
 
             // A read that starts mid-file starts mid-line, maybe mid-secret: that first fragment is never sent.
             text = start > 0 && text.IndexOf('\n', StringComparison.Ordinal) is var newline and >= 0 ? text[(newline + 1)..] : text;
-            var tail = new OutputTail();
-            tail.Append(text);
-            return tail.Text(secrets);
+            return OutputTail.Of(text);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return $"(the job's log {path} could not be read: {ex.Message})";
+            return OutputTail.Of($"(the job's log {path} could not be read: {ex.Message})");
         }
     }
 }

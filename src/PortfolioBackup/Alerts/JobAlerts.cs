@@ -61,14 +61,18 @@ public sealed partial class JobAlerts
     /// Sends the success or fail ping (body: the job's last lines, masked) and the notification, at once; returns warnings.
     /// Sent even when the job was cancelled: an interrupted job is a failed one, and the monitor should hear it.
     /// </summary>
-    public async Task<IReadOnlyList<string>> FinishAsync(bool succeeded, JobFacts facts, string outputTail)
+    public async Task<IReadOnlyList<string>> FinishAsync(bool succeeded, JobFacts facts, OutputTail output)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(output);
+
+        // Taken here, with this job's secrets, so that every caller's body is masked before it is cut.
+        var outputTail = output.Text(_settings.Secrets);
         var sends = new List<Task<string?>>();
         var pingUrl = _settings.PingUrlFor(_job);
         if (pingUrl is not null && PingsWhen(succeeded))
         {
-            sends.Add(Labelled("ping", pingUrl, AlertHttp.PostAsync(PingUrl(pingUrl, succeeded ? null : "fail"), OutputTail.Mask(outputTail, _settings.Secrets), "text/plain", CancellationToken.None)));
+            sends.Add(Labelled("ping", pingUrl, AlertHttp.PostAsync(PingUrl(pingUrl, succeeded ? null : "fail"), outputTail, "text/plain", CancellationToken.None)));
         }
 
         if (_settings.NotifyUrl is { } notifyUrl && (!succeeded || _settings.NotifyOn == NotifyOn.Always))

@@ -22,6 +22,29 @@ public sealed partial class OutputTail
     private readonly StringBuilder _current = new();
     private readonly object _gate = new();
 
+    /// <summary>A tail holding <paramref name="text"/>, as if a job had printed it.</summary>
+    public static OutputTail Of(string text)
+    {
+        var tail = new OutputTail();
+        tail.Append(text);
+        return tail;
+    }
+
+    /// <summary>Adds one whole line after what was recorded, ending a line left open first.</summary>
+    public void AppendLine(string line)
+    {
+        lock (_gate)
+        {
+            if (_current.Length > 0)
+            {
+                Push(_current.ToString().TrimEnd('\r'));
+                _current.Clear();
+            }
+        }
+
+        Append(line + "\n");
+    }
+
     /// <summary>Records text as it is written.</summary>
     public void Append(ReadOnlySpan<char> text)
     {
@@ -47,9 +70,11 @@ public sealed partial class OutputTail
     {
         lock (_gate)
         {
-            // Masked first and cut afterwards, line by line and as a whole, so no cut leaves part of a secret behind.
+            // Masked first, as a whole (a secret may span lines), and cut afterwards, line by line and as a whole, so no cut
+            // leaves part of a secret behind.
             var lines = _current.Length > 0 ? _lines.Append(_current.ToString()) : _lines;
-            var text = string.Join('\n', lines.Select(l => Mask(l, secrets)).Select(l => l.Length > MaxChars ? l[..MaxChars] : l));
+            var masked = Mask(string.Join('\n', lines), secrets);
+            var text = string.Join('\n', masked.Split('\n').Select(l => l.Length > MaxChars ? l[..MaxChars] : l));
 
             // The end of the output says most about how a job ended.
             return text.Length > MaxChars ? text[^MaxChars..] : text;
@@ -63,12 +88,7 @@ public sealed partial class OutputTail
     public static string Mask(string text, IReadOnlyList<string> secrets)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        foreach (var secret in secrets.Where(s => !string.IsNullOrEmpty(s)).OrderByDescending(s => s.Length))
-        {
-            text = text.Replace(secret, "***", StringComparison.Ordinal);
-        }
-
-        return KeyShapes().Replace(text, "***");
+        return KeyShapes().Replace(Tools.ToolRunner.Mask(text, secrets), "***");
     }
 
     private void Push(string line)

@@ -84,7 +84,8 @@ public static class ToolRunner
     /// <summary>Replaces every secret in the text with <c>***</c>.</summary>
     public static string Mask(string text, IReadOnlyList<string> secrets)
     {
-        foreach (var secret in secrets.Where(s => !string.IsNullOrEmpty(s)))
+        // Longest first: a secret that contains another is masked whole, never left with the shorter one's rest.
+        foreach (var secret in secrets.Where(s => !string.IsNullOrEmpty(s)).OrderByDescending(s => s.Length))
         {
             text = text.Replace(secret, "***", StringComparison.Ordinal);
         }

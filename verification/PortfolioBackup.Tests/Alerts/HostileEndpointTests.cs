@@ -16,11 +16,24 @@ public sealed class HostileEndpointTests
         await using var endpoint = new RecordingHttpServer(redirect) { RedirectTo = elsewhere.Url("/collect") };
         var alerts = JobAlerts.For(new AlertSettings { VerifyPingUrl = new Uri(endpoint.Url("/ping/verify-uuid")) }, AlertJob.Verify);
 
-        var warnings = await alerts.FinishAsync(false, JobFacts.None, "error: the job's last lines");
+        var warnings = await alerts.FinishAsync(false, JobFacts.None, OutputTail.Of("error: the job's last lines"));
 
         warnings.Should().ContainSingle().Which.Should().Contain(status).And.Contain("redirect");
         endpoint.Requests.Should().ContainSingle();
         elsewhere.Requests.Should().BeEmpty("a body meant for one host is never re-sent to another");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_jobs_secret_that_straddles_the_cut_of_the_ping_body_is_sent_in_no_part()
+    {
+        const string secret = "secretpw123";
+        await using var endpoint = new RecordingHttpServer();
+        var alerts = JobAlerts.For(new AlertSettings { VerifyPingUrl = new Uri(endpoint.Url("/ping/verify-uuid")), Secrets = [secret] }, AlertJob.Verify);
+        var output = OutputTail.Of($"password is {secret}\n{new string('x', OutputTail.MaxChars - 4)}\n");
+
+        await alerts.FinishAsync(false, JobFacts.None, output);
+
+        endpoint.Requests.Should().ContainSingle().Which.Body.Should().NotContain("pw123").And.NotContain("secr");
     }
 
     [Fact(Timeout = 60_000)]
@@ -30,7 +43,7 @@ public sealed class HostileEndpointTests
         var alerts = JobAlerts.For(new AlertSettings { VerifyPingUrl = new Uri(endpoint.Url("/ping/verify-uuid")) }, AlertJob.Verify);
         var clock = Stopwatch.StartNew();
 
-        var warnings = await alerts.FinishAsync(true, JobFacts.None, "ok");
+        var warnings = await alerts.FinishAsync(true, JobFacts.None, OutputTail.Of("ok"));
 
         warnings.Should().BeEmpty("a 200 is an answer, whatever follows it");
         clock.Elapsed.Should().BeLessThan(AlertHttp.Budget, "the status line is all a ping needs");
@@ -43,7 +56,7 @@ public sealed class HostileEndpointTests
         await using var endpoint = new RecordingHttpServer(EndpointBehaviour.Slow) { SlowAnswer = TimeSpan.FromSeconds(4) };
         var alerts = JobAlerts.For(new AlertSettings { NotifyUrl = new Uri(endpoint.Url("/notify")) }, AlertJob.Backup);
 
-        var warnings = await alerts.FinishAsync(false, JobFacts.None, "error: disk full");
+        var warnings = await alerts.FinishAsync(false, JobFacts.None, OutputTail.Of("error: disk full"));
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         warnings.Should().ContainSingle().Which.Should().Contain("no answer within");
